@@ -1,0 +1,44 @@
+package dev.resnetc.runtime;
+
+import static com.google.common.truth.Truth.assertWithMessage;
+
+import java.util.Random;
+
+/** Test helpers: seeded random tensors and tolerance-based comparison against double references. */
+final class Tensors {
+  static final double RELATIVE_TOLERANCE = 1e-5;
+
+  private Tensors() {}
+
+  static float[] random(Random random, int length) {
+    float[] values = new float[length];
+    for (int i = 0; i < length; i++) {
+      values[i] = random.nextFloat() * 2 - 1;
+    }
+    return values;
+  }
+
+  static float[] filled(int length, float value) {
+    float[] values = new float[length];
+    java.util.Arrays.fill(values, value);
+    return values;
+  }
+
+  /** Asserts {@code |actual - expected| <= 1e-5 * max|expected|} element by element over expected.length. */
+  static void assertClose(String what, double[] expected, float[] actual) {
+    double scale = 1e-30;
+    for (double e : expected) {
+      scale = Math.max(scale, Math.abs(e));
+    }
+    double tolerance = RELATIVE_TOLERANCE * scale;
+    for (int i = 0; i < expected.length; i++) {
+      // Only build Truth subjects on failure to keep large sweeps fast.
+      if (!(Math.abs(actual[i] - expected[i]) <= tolerance)) {
+        assertWithMessage("%s, element %s", what, i)
+            .that((double) actual[i])
+            .isWithin(tolerance)
+            .of(expected[i]);
+      }
+    }
+  }
+}
