@@ -111,7 +111,7 @@ public final class Lower {
     }
     Origin origin = Origin.at(net.pos());
     nodes.add(new Node.Input(0, "input", origin));
-    Scope scope = new Scope("", null);
+    Scope scope = new Scope("");
     int out = stmts(net.body(), scope, noParams, 0, null);
     if (nodes.size() == 1) {
       diagnostics.error(ErrorCode.NO_NETWORK, net.pos(), "network '" + net.name() + "' has no layers");
@@ -218,10 +218,11 @@ public final class Lower {
       }
       String projection = inner.prefix() + ((Value.Symbol) args.get("projection")).name();
       Origin origin = new Origin(residual.pos(), site);
-      int sum = add(new Node.Residual(nextId(), inner.prefix() + "add", origin, main, input,
+      String addName = inner.name(Optional.empty(), "add", residual.pos(), diagnostics);
+      int sum = add(new Node.Residual(nextId(), addName, origin, main, input,
           mode == null ? ShortcutMode.AUTO : mode, projection));
       if (activation.equals("relu")) {
-        return add(new Node.Relu(nextId(), inner.prefix() + "add.relu", origin, sum));
+        return add(new Node.Relu(nextId(), addName + ".relu", origin, sum));
       }
       return sum;
     }

@@ -1,0 +1,81 @@
+package dev.resnetc.compiler;
+
+import dev.resnetc.compiler.ir.Graph;
+import dev.resnetc.compiler.ir.Param;
+import dev.resnetc.compiler.ir.Shapes;
+import dev.resnetc.compiler.lower.Lower;
+import dev.resnetc.compiler.lower.Program;
+import dev.resnetc.compiler.lower.ProgramLoader;
+import dev.resnetc.compiler.pass.InferShapes;
+import dev.resnetc.compiler.pass.InsertProjections;
+import dev.resnetc.dsl.Diagnostics;
+import dev.resnetc.dsl.ErrorCode;
+import dev.resnetc.dsl.SourceFile;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The resnetc compiler in one place. {@link #analyze} reads a {@code .resnet} file and its imports,
+ * lowers the network to IR, infers and checks every shape and inserts the projections W_s; it stops
+ * at the first stage that reported an error, so each stage sees only sound input. {@link #generate}
+ * turns a checked network into one Java class. Nothing here prints: every problem goes to the
+ * {@link Diagnostics}, and the caller (the CLI, the Maven plugin, a test) decides how to show it.
+ */
+public final class Resnetc {
+  private Resnetc() {}
+
+  /** Reads and checks {@code file}, called {@code name} in diagnostics; IOException if unreadable. */
+  public static Optional<Compilation> analyze(Path file, String name, Diagnostics diagnostics)
+      throws IOException {
+    return ProgramLoader.load(file, name, diagnostics).flatMap(p -> analyze(p, diagnostics));
+  }
+
+  /** Checks a source held in memory (imports are still read from disk, relative to its path). */
+  public static Optional<Compilation> analyze(SourceFile source, Diagnostics diagnostics) {
+    return ProgramLoader.load(source, diagnostics).flatMap(p -> analyze(p, diagnostics));
+  }
+
+  public static Optional<Compilation> analyze(Program program, Diagnostics diagnostics) {
+    Optional<Graph> lowered = Lower.lower(program, diagnostics);
+    if (lowered.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<Shapes> shapes = InferShapes.run(lowered.get(), diagnostics);
+    if (shapes.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<Graph> projected = InsertProjections.run(lowered.get(), shapes.get(), diagnostics);
+    if (projected.isEmpty()) {
+      return Optional.empty();
+    }
+    // NOTE: the inserted projections have no shapes until InferShapes runs again.
+    Graph graph = projected.get();
+    Optional<Shapes> finalShapes = InferShapes.run(graph, diagnostics);
+    if (finalShapes.isEmpty()) {
+      return Optional.empty();
+    }
+    Compilation c = new Compilation(program.main().source(), graph, finalShapes.get(),
+        Param.of(graph, finalShapes.get()));
+    return checkParamNames(c, diagnostics) ? Optional.of(c) : Optional.empty();
+  }
+
+  /** Two tensors with one name could not both be loaded; this happens when a W_s name is a label. */
+  private static boolean checkParamNames(Compilation c, Diagnostics diagnostics) {
+    Map<String, Param> seen = new HashMap<>();
+    boolean ok = true;
+    for (Param p : c.params()) {
+      Param first = seen.putIfAbsent(p.name(), p);
+      if (first != null) {
+        diagnostics.error(ErrorCode.DUPLICATE_LABEL, p.owner().origin().pos(),
+            "parameter '" + p.name() + "' is defined twice (also by the layer at "
+                + first.owner().origin().pos() + ")",
+            "rename the layer or the residual's projection=NAME");
+        ok = false;
+      }
+    }
+    return ok;
+  }
+}
