@@ -1,5 +1,8 @@
 package dev.resnetc.compiler;
 
+import com.palantir.javapoet.JavaFile;
+import dev.resnetc.compiler.codegen.JavaWriter;
+import dev.resnetc.compiler.codegen.KernelPlan;
 import dev.resnetc.compiler.ir.Graph;
 import dev.resnetc.compiler.ir.Param;
 import dev.resnetc.compiler.ir.Shapes;
@@ -60,6 +63,11 @@ public final class Resnetc {
     Compilation c = new Compilation(program.main().source(), graph, finalShapes.get(),
         Param.of(graph, finalShapes.get()));
     return checkParamNames(c, diagnostics) ? Optional.of(c) : Optional.empty();
+  }
+
+  /** Generates the network's class in {@code packageName} ("" for the default package). */
+  public static JavaFile generate(Compilation compilation, String packageName) {
+    return new JavaWriter(KernelPlan.of(compilation), packageName).write();
   }
 
   /** Two tensors with one name could not both be loaded; this happens when a W_s name is a label. */
