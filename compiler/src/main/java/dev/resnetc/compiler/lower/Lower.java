@@ -112,8 +112,9 @@ public final class Lower {
     Origin origin = Origin.at(net.pos());
     nodes.add(new Node.Input(0, "input", origin));
     Scope scope = new Scope("");
+    int errorsBefore = diagnostics.errorCount();
     int out = stmts(net.body(), scope, noParams, 0, null);
-    if (nodes.size() == 1) {
+    if (nodes.size() == 1 && diagnostics.errorCount() == errorsBefore) {
       diagnostics.error(ErrorCode.NO_NETWORK, net.pos(), "network '" + net.name() + "' has no layers");
       return null;
     }
