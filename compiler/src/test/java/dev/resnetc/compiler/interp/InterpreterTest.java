@@ -1,19 +1,24 @@
 package dev.resnetc.compiler.interp;
 
 import static com.google.common.truth.Truth.assertThat;
+import static com.google.common.truth.Truth.assertWithMessage;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.common.collect.Range;
 import dev.resnetc.compiler.Compilation;
 import dev.resnetc.compiler.Resnetc;
+import dev.resnetc.compiler.codegen.ClassCompiler;
 import dev.resnetc.compiler.ir.Param;
 import dev.resnetc.dsl.Diagnostics;
 import dev.resnetc.dsl.SourceFile;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** Hand-computed checks of the interpreter, one layer kind or residual form at a time. */
+/** Hand-computed checks of the interpreter, and of the generated golden networks against it. */
 class InterpreterTest {
   private static final float EXACT = 1e-6f;
 
@@ -148,7 +153,8 @@ class InterpreterTest {
   void optionAShortcutSubsamplesAndPadsChannelsWithZeros() {
     // 2 -> 5 channels: padFront = 1, then the two input channels, then two zero channels.
     Compilation c = compile("network T(input: [2, 3, 3]) {"
-        + " residual(shortcut=pad, activation=none) { c: conv(5, kernel=1, stride=2, bias=false) } }");
+        + " residual(shortcut=pad, activation=none) {"
+        + " c: conv(5, kernel=1, stride=2, bias=false) } }");
     assertThat(c.params().stream().map(Param::name)).containsExactly("c.weight");
     float[] x = new float[18];
     for (int i = 0; i < 9; i++) {
@@ -234,5 +240,33 @@ class InterpreterTest {
       assertThat(v).isAtLeast(0.5f);
       assertThat(v).isAtMost(1.5f);
     }
+  }
+
+  /** The generated Java of each golden network agrees with the interpreter on random data. */
+  @ParameterizedTest
+  @ValueSource(strings = {"TinyResNet", "OptionA", "DenseResidual"})
+  void generatedForwardOfGoldenNetworkMatchesInterpreter(String network) throws Exception {
+    Diagnostics diagnostics = new Diagnostics();
+    Path source = Path.of("src/test/resources/golden", network + ".resnet");
+    Compilation c = Resnetc.analyze(source, network + ".resnet", diagnostics)
+        .orElseThrow(() -> new AssertionError(diagnostics.all().toString()));
+    Map<String, float[]> weights = Interpreter.randomWeights(c, 11);
+    float[] x = Interpreter.randomInput(c, 2, 12);
+
+    Class<?> type = ClassCompiler.compile(Resnetc.generate(c, "gen"));
+    Object net = type.getConstructor(Map.class).newInstance(weights);
+    float[] y = (float[]) type.getMethod("forward", float[].class).invoke(net, (Object) x.clone());
+    float[] expected = Interpreter.run(c, weights, x, 2);
+
+    assertThat(y).hasLength(expected.length);
+    double maxDiff = 0;
+    double maxRef = 0;
+    for (int i = 0; i < y.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs(y[i] - expected[i]));
+      maxRef = Math.max(maxRef, Math.abs(expected[i]));
+    }
+    assertThat(maxRef).isGreaterThan(0.0);
+    assertWithMessage("max |y - y_ref| = %s, max |y_ref| = %s", maxDiff, maxRef)
+        .that(maxDiff / maxRef).isAtMost(1e-5);
   }
 }
