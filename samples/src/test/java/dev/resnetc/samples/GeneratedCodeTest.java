@@ -41,7 +41,7 @@ class GeneratedCodeTest {
     assertThat(type.getField("PARAMETER_COUNT").getLong(null)).isEqualTo(c.parameterCount());
     assertThat(type.getField("MULTIPLY_ADDS").getLong(null)).isEqualTo(c.multiplyAdds());
     assertThat((int[]) type.getMethod("inputShape").invoke(null))
-        .isEqualTo(c.shapes().of(c.graph().input()).dims());
+        .isEqualTo(c.graph().inputShape().dims());
     assertThat((int[]) type.getMethod("outputShape").invoke(null))
         .isEqualTo(c.outputShape().dims());
     @SuppressWarnings("unchecked")
@@ -52,7 +52,7 @@ class GeneratedCodeTest {
 
     Map<String, float[]> weights = Interpreter.randomWeights(c, 42);
     Object net = type.getConstructor(Map.class).newInstance(weights);
-    Shape in = c.shapes().of(c.graph().input());
+    Shape in = c.graph().inputShape();
     int batch = in.size() > 100_000 ? 1 : 2;
     float[] x = Interpreter.randomInput(c, batch, 7);
     float[] y = (float[]) type.getMethod("forward", float[].class).invoke(net, (Object) x);
