@@ -20,7 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
     versionProvider = Main.Version.class,
     description = "Compile a .resnet network to a Java source file.",
     footer = "%nExample:%n  resnetc compile ResNet50.resnet -o out -p com.example.nets%n"
-        + "writes out/com/example/nets/ResNet50.java")
+        + "  (writes out/com/example/nets/ResNet50.java)")
 final class CompileCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -52,6 +52,8 @@ final class CompileCommand implements Callable<Integer> {
     JavaFile javaFile = Resnetc.generate(compilation.get(), packageName);
     Path written;
     try {
+      // JavaPoet creates the package's directories but not DIR itself.
+      Files.createDirectories(dir);
       written = javaFile.writeToPath(dir);
     } catch (IOException e) {
       throw new CliException("cannot write to '" + output + "': " + Frontend.describe(e));

@@ -14,7 +14,7 @@ public final class Reports {
     return String.format(Locale.ROOT, "%,d", n);
   }
 
-  /** A count with an SI prefix and two decimals, {@code 1814073344 -> "1.81 G"}; below 1000 exact. */
+  /** Two decimals and an SI prefix, {@code 1814073344 -> "1.81 G"}; below 1000, exact. */
   public static String metric(long n) {
     if (Math.abs(n) < 1000) {
       return Long.toString(n);
