@@ -125,6 +125,18 @@ class MainTest {
   }
 
   @Test
+  void errorsInAnImportedFileQuoteThatFile() throws IOException {
+    Files.createDirectories(dir.resolve("lib"));
+    write("lib/blocks.resnet", "block b(c) {\n  conv(c, kernel=3, paddin=1)\n}\n");
+    Path main = write("main.resnet",
+        "import \"lib/blocks.resnet\"\nnetwork N(input: [3, 8, 8]) {\n  x: b(4)\n}\n");
+    Result r = run("check", main.toString());
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).startsWith(dir.resolve("lib/blocks.resnet") + ":2:21: error: ");
+    assertThat(r.err()).contains("\n      conv(c, kernel=3, paddin=1)\n                        ^\n");
+  }
+
+  @Test
   void diagnosticsNameTheFileAsTheUserTypedIt() throws IOException {
     // Surefire runs in the module directory, so this path is relative to the working directory.
     Path relative = Path.of("target", "cli-test", "broken.resnet");
