@@ -77,4 +77,35 @@ class SummaryTableTest {
     assertThat(table.rows().stream().map(SummaryTable.Row::name).toList())
         .containsAtLeast("r.down.0", "r.down.1");
   }
+
+  @Test
+  void resNet18TotalsMatchTorchvision() {
+    String text = SummaryTable.of(compile("""
+        network ResNet18(input: [3, 224, 224]) {
+          conv1: conv(64, kernel=7, stride=2, padding=3, bias=false)
+          bn1: batchnorm
+          relu
+          maxpool(kernel=3, stride=2, padding=1)
+          layer1: repeat 2 basic(64)
+          layer2: repeat 2 basic(128) first(stride=2)
+          layer3: repeat 2 basic(256) first(stride=2)
+          layer4: repeat 2 basic(512) first(stride=2)
+          avgpool: global_avgpool
+          flatten
+          fc: dense(1000)
+        }
+
+        block basic(c, stride=1) {
+          residual(projection=downsample) {
+            conv1: conv(c, kernel=3, stride=stride, padding=1, bias=false)
+            bn1: batchnorm
+            relu
+            conv2: conv(c, kernel=3, padding=1, bias=false)
+            bn2: batchnorm
+          }
+        }
+        """)).render();
+    assertThat(text).contains("\nTotal params: 11,689,512\n");
+    assertThat(text).contains("\nMultiply-adds: 1.81 G\n");
+  }
 }
