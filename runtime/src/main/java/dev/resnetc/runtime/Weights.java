@@ -15,7 +15,7 @@ import java.util.Set;
  * plus the input checks generated {@code forward} methods use.
  */
 public final class Weights {
-  private static final String IGNORED_SUFFIX = "num_batches_tracked";
+  static final String IGNORED_SUFFIX = "num_batches_tracked";
 
   private Weights() {}
 
