@@ -13,6 +13,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -233,14 +234,14 @@ class NpzReadingTest {
     Npy.write(file, tensor);
     byte[] bytes = Files.readAllBytes(file);
     assertThat(bytes.length).isEqualTo(128 + 24);
-    String header = new String(bytes, 10, 118, java.nio.charset.StandardCharsets.ISO_8859_1);
+    String header = new String(bytes, 10, 118, StandardCharsets.ISO_8859_1);
     assertThat(header).startsWith("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }  ");
     assertThat(header).endsWith(" \n");
     assertThat(Npy.read(file)).isEqualTo(tensor);
 
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     Npy.write(out, new Tensor(new int[] {1}, new float[] {4f}));
-    assertThat(new String(out.toByteArray(), java.nio.charset.StandardCharsets.ISO_8859_1))
+    assertThat(new String(out.toByteArray(), StandardCharsets.ISO_8859_1))
         .contains("'shape': (1,), }");
     out.reset();
     Npy.write(out, new Tensor(new int[0], new float[] {4f}));
