@@ -3,6 +3,7 @@ package dev.resnetc.runtime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +16,7 @@ import java.util.Set;
  * plus the input checks generated {@code forward} methods use.
  */
 public final class Weights {
-  private static final String IGNORED_SUFFIX = "num_batches_tracked";
+  static final String IGNORED_SUFFIX = "num_batches_tracked";
 
   private Weights() {}
 
@@ -66,6 +67,88 @@ public final class Weights {
       throw new WeightsException(problems);
     }
     return Collections.unmodifiableMap(result);
+  }
+
+  /**
+   * Checks tensors read from a weight file against {@code specs} by exact shape and returns an
+   * unmodifiable map, in spec order, of their data arrays. The arrays are NOT copied: they are the
+   * ones inside the given tensors, normally fresh from {@link TensorFiles}, so callers must not
+   * share them with code that changes them.
+   *
+   * <p>If {@code stripPrefix} is non-empty (for example {@code "module."}, which
+   * {@code DataParallel} adds), it is removed from every key that starts with it. Keys ending in
+   * {@code num_batches_tracked} are ignored. One {@link WeightsException} lists every missing
+   * tensor with its expected shape, every mis-shaped one (as
+   * {@code name: expected shape [64, 64, 3, 3], got [64, 64, 1, 1]}), every key that clashes with
+   * another once the prefix is stripped, and every unexpected key as it appears in the file.
+   */
+  public static Map<String, float[]> requireTensors(
+      Map<String, Tensor> given, List<TensorSpec> specs, String stripPrefix) {
+    Objects.requireNonNull(given, "given tensors map is null");
+    Objects.requireNonNull(specs, "specs is null");
+    String prefix = stripPrefix == null ? "" : stripPrefix;
+    List<String> problems = new ArrayList<>();
+    Map<String, Tensor> byName = new LinkedHashMap<>();
+    Map<String, String> originalKey = new HashMap<>();
+    for (Map.Entry<String, Tensor> e : given.entrySet()) {
+      String key = e.getKey();
+      if (key == null) {
+        continue;
+      }
+      String name = strip(key, prefix);
+      String clash = originalKey.putIfAbsent(name, key);
+      if (clash != null) {
+        problems.add("duplicate: " + clash + " and " + key + " are both " + name
+            + " once the prefix \"" + prefix + "\" is stripped");
+        continue;
+      }
+      byName.put(name, e.getValue());
+    }
+    Set<String> expected = new HashSet<>();
+    Map<String, float[]> result = new LinkedHashMap<>();
+    for (TensorSpec spec : specs) {
+      String name = spec.name();
+      if (!expected.add(name)) {
+        throw new IllegalArgumentException("duplicate tensor spec: " + name);
+      }
+      if (!byName.containsKey(name)) {
+        problems.add("missing: " + name + ", expected shape " + spec.shapeString());
+        continue;
+      }
+      Tensor tensor = byName.get(name);
+      if (tensor == null) {
+        problems.add("null: " + name + ", expected shape " + spec.shapeString());
+      } else if (!tensor.hasShape(spec.shape())) {
+        problems.add(name + ": expected shape " + spec.shapeString() + ", got "
+            + tensor.shapeString());
+      } else {
+        result.put(name, tensor.data());
+      }
+    }
+    List<String> unexpected = new ArrayList<>();
+    for (String key : given.keySet()) {
+      if (key == null) {
+        unexpected.add("null");
+        continue;
+      }
+      String name = strip(key, prefix);
+      if (!expected.contains(name) && !name.endsWith(IGNORED_SUFFIX)
+          && key.equals(originalKey.get(name))) {
+        unexpected.add(key);
+      }
+    }
+    Collections.sort(unexpected);
+    for (String key : unexpected) {
+      problems.add("unexpected: " + key);
+    }
+    if (!problems.isEmpty()) {
+      throw new WeightsException(problems);
+    }
+    return Collections.unmodifiableMap(result);
+  }
+
+  private static String strip(String key, String prefix) {
+    return !prefix.isEmpty() && key.startsWith(prefix) ? key.substring(prefix.length()) : key;
   }
 
   /**
