@@ -9,9 +9,12 @@ For each sample NAME, into OUT/NAME/:
   expected.npy         the twin's output for that batch, computed in float64, stored as float32
   model.onnx           the twin exported to ONNX (with --onnx)
 
-BatchNorm statistics are first measured on random data, then perturbed, and gamma and beta are
-random: the statistics are far from the identity (so folding them matters) while activations stay
-of order one through a hundred layers.
+BatchNorm statistics are measured on random data, then perturbed by a few per cent; gamma and beta
+are random. The statistics are far from the identity (so folding them matters) while activations
+stay of order one through a hundred layers. beta is kept positive so that few ReLUs are dead: with
+beta in [-0.5, 0.5], deep plain networks amplify float32 rounding so much that PyTorch's own float32
+output is 2e-4 away from its float64 output (plain56), and no float32 implementation could meet the
+1e-4 tolerance; with these ranges PyTorch's float32 error is below 2e-5 on every sample.
 
 Usage: /usr/bin/python3 tools/reference/make_reference.py OUT [NAME ...] [--batch 2] [--seed 0]
 """
@@ -52,20 +55,20 @@ def write_safetensors(path, tensors):
 
 
 def randomize(model, shape, generator):
-    """Random BatchNorm affine parameters and statistics measured on random data, then perturbed."""
+    """Random BatchNorm affine parameters; statistics measured on random data, then perturbed."""
     bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
     with torch.no_grad():
         for bn in bns:
             bn.reset_running_stats()
             bn.momentum = None  # a cumulative average over the calibration batch
-            bn.weight.uniform_(0.5, 1.5, generator=generator)
-            bn.bias.uniform_(-0.5, 0.5, generator=generator)
+            bn.weight.uniform_(0.5, 1.0, generator=generator)
+            bn.bias.uniform_(0.2, 0.6, generator=generator)
         model.train()
         model(torch.randn((4,) + shape, generator=generator))
         for bn in bns:
             std = bn.running_var.sqrt()
-            bn.running_mean.add_(std * (torch.rand(std.shape, generator=generator) * 0.4 - 0.2))
-            bn.running_var.mul_(torch.rand(std.shape, generator=generator) * 0.7 + 0.7)
+            bn.running_mean.add_(std * (torch.rand(std.shape, generator=generator) * 0.1 - 0.05))
+            bn.running_var.mul_(torch.rand(std.shape, generator=generator) * 0.2 + 0.9)
     model.eval()
 
 

@@ -17,13 +17,19 @@ import dev.resnetc.compiler.ir.Shape;
 import dev.resnetc.runtime.Conv2d;
 import dev.resnetc.runtime.Kernels;
 import dev.resnetc.runtime.Pool2d;
+import dev.resnetc.runtime.TensorFiles;
 import dev.resnetc.runtime.TensorSpec;
 import dev.resnetc.runtime.Weights;
+import dev.resnetc.runtime.WeightsException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import javax.lang.model.element.Modifier;
 
@@ -38,6 +44,8 @@ public final class JavaWriter {
   private static final ClassName KERNELS = ClassName.get(Kernels.class);
   private static final ClassName WEIGHTS = ClassName.get(Weights.class);
   private static final ClassName TENSOR_SPEC = ClassName.get(TensorSpec.class);
+  private static final ClassName TENSOR_FILES = ClassName.get(TensorFiles.class);
+  private static final ClassName WEIGHTS_EXCEPTION = ClassName.get(WeightsException.class);
   private static final TypeName WEIGHT_MAP = ParameterizedTypeName.get(ClassName.get(Map.class),
       ClassName.get(String.class), FLOATS);
 
@@ -52,8 +60,9 @@ public final class JavaWriter {
     this.plan = plan;
     this.compilation = plan.compilation();
     this.packageName = packageName;
-    for (String reserved : List.of("input", "n", "w", "weights", "INPUT_SHAPE", "OUTPUT_SHAPE",
-        "PARAMETERS", "PARAMETER_COUNT", "MULTIPLY_ADDS")) {
+    for (String reserved : List.of("input", "n", "w", "weights", "file", "in", "stripPrefix",
+        "resource", "INPUT_SHAPE", "OUTPUT_SHAPE", "PARAMETERS", "PARAMETER_COUNT",
+        "MULTIPLY_ADDS")) {
       names.newName(reserved, reserved);
     }
   }
@@ -73,7 +82,9 @@ public final class JavaWriter {
     }
     MethodSpec forward = forward();
     type.addFields(geometryFields());
-    type.addMethod(constructor(className));
+    type.addMethod(constructor());
+    type.addMethods(loaders(className));
+    type.addMethod(checkedConstructor());
     type.addMethod(MethodSpec.methodBuilder("parameters")
         .addJavadoc("Every weight tensor this network needs, by name and shape, in load order.\n")
         .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
@@ -110,9 +121,9 @@ public final class JavaWriter {
     return doc.add("</pre>\n\n")
         .add("<p>Load the weights once and share the instance: it is immutable, and {@code forward}\n"
             + "may be called from several threads at once.\n")
-        .add("<pre>{@code\n$L net = new $L(weights); // Map<String, float[]> from a state_dict\n"
-            + "float[] y = net.forward(x);           // x.length = N * $L\n}</pre>\n",
-            className, className, in.size())
+        .add("<pre>{@code\n$L net = $L.load(Path.of(\"weights.safetensors\")); // or .npz\n"
+            + "float[] y = net.forward(x); // x.length = N * $L, y.length = N * $L\n}</pre>\n",
+            className, className, in.size(), out.size())
         .build();
   }
 
@@ -163,19 +174,86 @@ public final class JavaWriter {
         .build();
   }
 
-  private MethodSpec constructor(String className) {
-    MethodSpec.Builder m = MethodSpec.constructorBuilder()
+  /** The public constructor: weights from a map, checked and copied. */
+  private MethodSpec constructor() {
+    return MethodSpec.constructorBuilder()
         .addModifiers(Modifier.PUBLIC)
         .addJavadoc("Builds the network from named weights, as in a PyTorch {@code state_dict}.\n"
             + "The arrays are copied, so the caller may reuse them.\n\n"
             + "@throws $T listing every missing, unexpected and mis-sized tensor at once\n",
-            ClassName.get("dev.resnetc.runtime", "WeightsException"))
+            WEIGHTS_EXCEPTION)
         .addParameter(WEIGHT_MAP, "weights")
-        .addStatement("$T w = $T.require(weights, PARAMETERS)", WEIGHT_MAP, WEIGHTS);
+        .addStatement("this($T.require(weights, PARAMETERS)::get)", WEIGHTS)
+        .build();
+  }
+
+  /** The constructor every path ends in: takes tensors that already passed the checks. */
+  private MethodSpec checkedConstructor() {
+    MethodSpec.Builder m = MethodSpec.constructorBuilder()
+        .addModifiers(Modifier.PRIVATE)
+        .addParameter(ParameterizedTypeName.get(ClassName.get(Function.class),
+            ClassName.get(String.class), FLOATS), "w");
     for (Param p : plan.params()) {
-      m.addStatement("this.$N = w.get($S)", fieldOfParam.get(p.name()), p.name());
+      m.addStatement("this.$N = w.apply($S)", fieldOfParam.get(p.name()), p.name());
     }
     return m.build();
+  }
+
+  /** {@code load(Path)}, {@code load(Path, prefix)}, {@code load(InputStream)} and a resource. */
+  private List<MethodSpec> loaders(String className) {
+    ClassName self = ClassName.get(packageName, className);
+    String formats = "A safetensors file (F32, F16 or BF16 tensors) or a NumPy {@code .npz} file, as\n"
+        + "{@code numpy.savez(**{k: v.numpy() for k, v in state_dict.items()})} writes it; the\n"
+        + "format is read from the content. Loading is strict: one {@link $T} lists every\n"
+        + "missing, unexpected and mis-shaped tensor ({@code num_batches_tracked} is ignored), and\n"
+        + "no model is built unless all are right.\n\n";
+    String throwsDoc = "@throws $T if the file cannot be read or is not a valid weight file\n"
+        + "@throws $T if the tensors do not match {@link #parameters()}\n";
+    MethodSpec path = MethodSpec.methodBuilder("load")
+        .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
+        .addJavadoc("Loads the network's weights from {@code file}.\n\n<p>" + formats + throwsDoc,
+            WEIGHTS_EXCEPTION, IOException.class, WEIGHTS_EXCEPTION)
+        .returns(self)
+        .addParameter(Path.class, "file")
+        .addException(IOException.class)
+        .addStatement("return load(file, \"\")")
+        .build();
+    MethodSpec prefixed = MethodSpec.methodBuilder("load")
+        .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
+        .addJavadoc("Loads weights whose names may carry {@code stripPrefix}, such as the\n"
+            + "{@code module.} that {@code DataParallel} adds; the prefix is removed where present.\n\n"
+            + throwsDoc, IOException.class, WEIGHTS_EXCEPTION)
+        .returns(self)
+        .addParameter(Path.class, "file")
+        .addParameter(String.class, "stripPrefix")
+        .addException(IOException.class)
+        .addStatement("return new $T($T.requireTensors($T.read(file), PARAMETERS, stripPrefix)::get)",
+            self, WEIGHTS, TENSOR_FILES)
+        .build();
+    MethodSpec stream = MethodSpec.methodBuilder("load")
+        .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
+        .addJavadoc("Loads weights from a stream holding a safetensors or {@code .npz} file; reads it\n"
+            + "to the end and does not close it.\n\n" + throwsDoc, IOException.class,
+            WEIGHTS_EXCEPTION)
+        .returns(self)
+        .addParameter(InputStream.class, "in")
+        .addParameter(String.class, "stripPrefix")
+        .addException(IOException.class)
+        .addStatement("return new $T($T.requireTensors($T.read(in, $S), PARAMETERS, stripPrefix)::get)",
+            self, WEIGHTS, TENSOR_FILES, className + " weights")
+        .build();
+    MethodSpec resource = MethodSpec.methodBuilder("loadResource")
+        .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
+        .addJavadoc("Loads weights from a class path resource, found as\n"
+            + "{@code $T.class.getResourceAsStream(resource)} finds it.\n\n" + throwsDoc, self,
+            IOException.class, WEIGHTS_EXCEPTION)
+        .returns(self)
+        .addParameter(String.class, "resource")
+        .addException(IOException.class)
+        .addStatement("return new $T($T.requireTensors($T.readResource($T.class, resource),"
+            + " PARAMETERS, \"\")::get)", self, WEIGHTS, TENSOR_FILES, self)
+        .build();
+    return List.of(path, prefixed, stream, resource);
   }
 
   private MethodSpec forward() {

@@ -1,0 +1,218 @@
+package dev.resnetc.samples;
+
+import static com.google.common.truth.Truth.assertThat;
+import static com.google.common.truth.Truth.assertWithMessage;
+
+import dev.resnetc.compiler.Compilation;
+import dev.resnetc.compiler.Resnetc;
+import dev.resnetc.compiler.codegen.ClassCompiler;
+import dev.resnetc.runtime.Npy;
+import dev.resnetc.runtime.Tensor;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.reflect.InvocationTargetException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The generated classes compute what PyTorch computes: each sample's twin in
+ * {@code tools/reference/twins.py} (torchvision's own ResNets for the five ImageNet samples) is
+ * given random weights and BatchNorm statistics, and the generated class, loading that state_dict
+ * from a real safetensors file, must reproduce the twin's float64 output on a batch of 2 within
+ * {@code max|y - y_torch| / max|y_torch| <= 1e-4}.
+ *
+ * <p>ResNet-20 and the residual MLP are committed under {@code src/test/resources/reference}, so
+ * this runs without Python. The others are written to {@code target/reference} by
+ * {@code /usr/bin/python3 tools/reference/make_reference.py} when Debian's python3-torch is
+ * installed; without it they are skipped, except under {@code CI=true}, where that is a failure.
+ */
+class TorchEquivalenceTest {
+  static final double TOLERANCE = 1e-4;
+  private static final Path COMMITTED = Path.of("src/test/resources/reference");
+  private static final Path GENERATED = Path.of("target/reference");
+  private static final Path SCRIPT = Path.of("../tools/reference/make_reference.py");
+  private static final String PYTHON = "/usr/bin/python3";
+  private static Boolean torch;
+
+  @TestFactory
+  Stream<DynamicTest> generatedClassMatchesPyTorch() {
+    return Samples.files().stream().map(f -> f.replace(".resnet", ""))
+        .map(name -> DynamicTest.dynamicTest(name, () -> checkAgainstTorch(name)));
+  }
+
+  private static void checkAgainstTorch(String name) throws Exception {
+    Path dir = reference(name);
+    Network net = Network.load(Samples.load(name + ".resnet").compilation(),
+        dir.resolve("weights.safetensors"));
+    Tensor x = Npy.read(dir.resolve("input.npy"));
+    Tensor expected = Npy.read(dir.resolve("expected.npy"));
+    float[] y = net.forward(x.data());
+    assertThat(y.length).isEqualTo(expected.data().length);
+    double err = GeneratedCodeTest.relativeError(y, expected.data());
+    System.out.printf(Locale.ROOT, "%-16s batch %d  max|y - y_torch| / max|y_torch| = %.2e%n",
+        name, x.shape()[0], err);
+    assertWithMessage("%s vs PyTorch", name).that(err).isAtMost(TOLERANCE);
+  }
+
+  @Test
+  void npzAndSafetensorsOfOneStateDictGiveTheSameOutput() throws Exception {
+    for (String name : List.of("resnet20", "residual_mlp")) {
+      Path dir = COMMITTED.resolve(name);
+      Compilation c = Samples.load(name + ".resnet").compilation();
+      float[] x = Npy.read(dir.resolve("input.npy")).data();
+      float[] fromSafetensors = Network.load(c, dir.resolve("weights.safetensors")).forward(x);
+      float[] fromNpz = Network.load(c, dir.resolve("weights.npz")).forward(x);
+      assertThat(fromNpz).isEqualTo(fromSafetensors);
+    }
+  }
+
+  @Test
+  void aBatchOfEightGivesTheRowsOfEightSingleCalls() throws Exception {
+    Network net = resnet20();
+    float[] batch = random(8 * 3 * 32 * 32, 11);
+    float[] together = net.forward(batch);
+    int in = 3 * 32 * 32;
+    for (int i = 0; i < 8; i++) {
+      float[] alone = net.forward(Arrays.copyOfRange(batch, i * in, (i + 1) * in));
+      assertWithMessage("row %s", i)
+          .that(Arrays.copyOfRange(together, i * 10, (i + 1) * 10)).isEqualTo(alone);
+    }
+  }
+
+  @Test
+  void concurrentForwardCallsGiveTheSequentialResults() throws Exception {
+    Network net = resnet20();
+    int threads = 4;
+    int callsPerThread = 6;
+    List<float[]> inputs = new ArrayList<>();
+    List<float[]> sequential = new ArrayList<>();
+    for (int i = 0; i < threads * callsPerThread; i++) {
+      inputs.add(random(2 * 3 * 32 * 32, 100 + i));
+      sequential.add(net.forward(inputs.get(i)));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<List<float[]>>> results = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int first = t * callsPerThread;
+        results.add(pool.submit(() -> {
+          List<float[]> out = new ArrayList<>();
+          for (int i = first; i < first + callsPerThread; i++) {
+            out.add(net.forward(inputs.get(i)));
+          }
+          return out;
+        }));
+      }
+      for (int t = 0; t < threads; t++) {
+        List<float[]> out = results.get(t).get(5, TimeUnit.MINUTES);
+        for (int i = 0; i < callsPerThread; i++) {
+          assertThat(out.get(i)).isEqualTo(sequential.get(t * callsPerThread + i));
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void loadingAllocatesLittleMoreThanTheWeights() throws Exception {
+    String name = Files.isDirectory(GENERATED.resolve("resnet50")) ? "resnet50" : "resnet20";
+    Path dir = reference(name);
+    Path weights = dir.resolve("weights.safetensors");
+    Compilation c = Samples.load(name + ".resnet").compilation();
+    Class<?> type = ClassCompiler.compile(Resnetc.generate(c, "samples.memory"));
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long tid = Thread.currentThread().getId();
+    long before = threads.getThreadAllocatedBytes(tid);
+    Object model = type.getMethod("load", Path.class).invoke(null, weights);
+    long allocated = threads.getThreadAllocatedBytes(tid) - before;
+    long size = Files.size(weights);
+    System.out.printf(Locale.ROOT, "%s: loading a %,d-byte safetensors file allocated %,d bytes"
+        + " (%.2fx)%n", name, size, allocated, (double) allocated / size);
+    assertThat(model).isNotNull();
+    assertThat(allocated).isAtMost(size + size / 5 + (1 << 20));
+  }
+
+  private static Network resnet20() throws Exception {
+    return Network.load(Samples.load("resnet20.resnet").compilation(),
+        COMMITTED.resolve("resnet20/weights.safetensors"));
+  }
+
+  private static float[] random(int n, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = (float) r.nextDouble(-1, 1);
+    }
+    return x;
+  }
+
+  /** The reference directory of a sample, generating it with PyTorch if needed and possible. */
+  private static synchronized Path reference(String name) throws IOException, InterruptedException {
+    if (Files.isDirectory(COMMITTED.resolve(name))) {
+      return COMMITTED.resolve(name);
+    }
+    Path dir = GENERATED.resolve(name);
+    if (Files.exists(dir.resolve("expected.npy"))) {
+      return dir;
+    }
+    if (!torchAvailable()) {
+      String why = "no reference for " + name + ": " + PYTHON + " cannot import torch and"
+          + " torchvision (apt-get install python3-torch python3-torchvision)";
+      if ("true".equals(System.getenv("CI"))) {
+        throw new AssertionError(why);
+      }
+      Assumptions.abort(why);
+    }
+    Process p = new ProcessBuilder(PYTHON, SCRIPT.toString(), GENERATED.toString(), name)
+        .redirectErrorStream(true).start();
+    String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0 || !Files.exists(dir.resolve("expected.npy"))) {
+      throw new AssertionError("make_reference.py failed for " + name + ":\n" + log);
+    }
+    System.out.print(log);
+    return dir;
+  }
+
+  private static boolean torchAvailable() throws IOException, InterruptedException {
+    if (torch == null) {
+      torch = Files.isExecutable(Path.of(PYTHON))
+          && new ProcessBuilder(PYTHON, "-c", "import torch, torchvision")
+              .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start().waitFor() == 0;
+    }
+    return torch;
+  }
+
+  /** A generated network class loaded with weights from a file, called reflectively. */
+  record Network(Object model) {
+    static Network load(Compilation c, Path weights) throws Exception {
+      Class<?> type = ClassCompiler.compile(Resnetc.generate(c, "samples.torch"));
+      try {
+        return new Network(type.getMethod("load", Path.class).invoke(null, weights));
+      } catch (InvocationTargetException e) {
+        throw e.getCause() instanceof Exception cause ? cause : e;
+      }
+    }
+
+    float[] forward(float[] x) throws Exception {
+      return (float[]) model.getClass().getMethod("forward", float[].class).invoke(model, x);
+    }
+  }
+}
