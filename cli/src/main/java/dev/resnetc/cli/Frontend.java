@@ -29,6 +29,11 @@ final class Frontend {
    * {@link CliException}.
    */
   static Optional<Compilation> analyze(String file, PrintWriter err) {
+    return analyze(file, err, true);
+  }
+
+  /** As {@link #analyze(String, PrintWriter)}, printing notes only if {@code notes} is set. */
+  static Optional<Compilation> analyze(String file, PrintWriter err, boolean notes) {
     Path path = toPath(file);
     if (Files.isDirectory(path)) {
       throw new CliException("cannot read '" + file + "': is a directory");
@@ -40,7 +45,7 @@ final class Frontend {
     } catch (IOException e) {
       throw new CliException("cannot read '" + file + "': " + describe(e));
     }
-    print(diagnostics, err);
+    print(diagnostics, err, notes);
     return diagnostics.hasErrors() ? Optional.empty() : result;
   }
 
@@ -65,7 +70,7 @@ final class Frontend {
   }
 
   /** Prints each diagnostic with its source line and caret, then a count of the errors. */
-  static void print(Diagnostics diagnostics, PrintWriter err) {
+  static void print(Diagnostics diagnostics, PrintWriter err, boolean notes) {
     DiagnosticPrinter printer = new DiagnosticPrinter();
     Set<String> files = new LinkedHashSet<>();
     for (Diagnostic d : diagnostics.all()) {
@@ -75,7 +80,9 @@ final class Frontend {
       quotable(name).ifPresent(printer::withSource);
     }
     for (Diagnostic d : diagnostics.all()) {
-      err.print(printer.format(d));
+      if (notes || d.severity() != Severity.NOTE) {
+        err.print(printer.format(d));
+      }
     }
     int errors = (int) diagnostics.all().stream()
         .filter(d -> d.severity() == Severity.ERROR).count();

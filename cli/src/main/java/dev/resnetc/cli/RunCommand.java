@@ -80,7 +80,7 @@ final class RunCommand implements Callable<Integer> {
       throw new CliException("resnetc run compiles Java in memory and needs a JDK, not a JRE");
     }
     PrintWriter err = spec.commandLine().getErr();
-    Optional<Compilation> compilation = Frontend.analyze(file, err);
+    Optional<Compilation> compilation = Frontend.analyze(file, err, false);
     if (compilation.isEmpty()) {
       return Main.EXIT_SOURCE_ERRORS;
     }
