@@ -1,35 +1,45 @@
 package dev.resnetc.runtime;
 
 import static dev.resnetc.runtime.Shapes.requireLength;
+import static dev.resnetc.runtime.Shapes.requireRange;
 import static dev.resnetc.runtime.Shapes.requirePositive;
 
 import java.util.Arrays;
 
 /**
- * Scalar float32 kernels over NCHW tensors (batch first) that generated networks call; callers own
- * every buffer, so no kernel allocates.
+ * Scalar float32 kernels over NCHW tensors (batch first) that generated networks call. Each tensor
+ * is an array and the offset where it starts, so that a network's activations can share one
+ * arena; callers own every buffer, so no kernel allocates. Convolutions and dense layers apply
+ * their epilogue (bias, residual add, ReLU) as they write their output.
  */
 public final class Kernels {
   private Kernels() {}
 
   /**
-   * 2-D convolution with zero padding, stride, dilation and groups, as PyTorch's {@code conv2d}.
-   * {@code in} and {@code out} must not overlap.
+   * 2-D convolution with zero padding, stride, dilation and groups, as PyTorch's {@code conv2d},
+   * followed by its epilogue: {@code out = relu?(conv(in) + bias + residual)}. Every tensor is
+   * read from its array starting at its offset. {@code in} must not overlap {@code out};
+   * {@code residual} may be exactly {@code out} (same array and offset), for an in-place add.
    */
   public static void conv2d(
       Conv2d c,
       int batch,
-      float[] in, // [batch, inChannels, inHeight, inWidth]
+      float[] in, int inOff, // [batch, inChannels, inHeight, inWidth]
       float[] weight, // [outChannels, inChannels/groups, kernel, kernel]
       float[] bias, // [outChannels] or null
-      float[] out) { // [batch, outChannels, outHeight, outWidth]
+      float[] residual, int resOff, // [batch, outChannels, outHeight, outWidth] or null
+      boolean relu,
+      float[] out, int outOff) { // [batch, outChannels, outHeight, outWidth]
     requirePositive("batch", batch);
-    requireLength("in", in, (long) batch * c.inSize());
+    requireRange("in", in, inOff, (long) batch * c.inSize());
     requireLength("weight", weight, c.weightSize());
     if (bias != null) {
       requireLength("bias", bias, c.outChannels());
     }
-    requireLength("out", out, (long) batch * c.outSize());
+    if (residual != null) {
+      requireRange("residual", residual, resOff, (long) batch * c.outSize());
+    }
+    requireRange("out", out, outOff, (long) batch * c.outSize());
     int h = c.inHeight(), w = c.inWidth(), k = c.kernel();
     int s = c.stride(), p = c.padding(), d = c.dilation();
     int oh = c.outHeight(), ow = c.outWidth();
@@ -38,9 +48,10 @@ public final class Kernels {
     int inPlane = h * w, outPlane = oh * ow, kk = k * k;
     for (int n = 0; n < batch; n++) {
       for (int oc = 0; oc < cout; oc++) {
-        int outBase = (n * cout + oc) * outPlane;
-        int inFirst = (n * cin + (oc / coutG) * cinG) * inPlane;
-        Arrays.fill(out, outBase, outBase + outPlane, bias == null ? 0f : bias[oc]);
+        int inFirst = inOff + (n * cin + (oc / coutG) * cinG) * inPlane;
+        int plane = (n * cout + oc) * outPlane;
+        int outBase = outOff + plane;
+        start(out, outBase, outPlane, bias == null ? 0f : bias[oc], residual, resOff + plane);
         for (int ic = 0; ic < cinG; ic++) {
           int inBase = inFirst + ic * inPlane;
           int wBase = (oc * cinG + ic) * kk;
@@ -61,35 +72,55 @@ public final class Kernels {
             }
           }
         }
+        if (relu) {
+          relu(out, outBase, outPlane, out, outBase);
+        }
+      }
+    }
+  }
+
+  /**
+   * Starts an accumulation: {@code out[i] = bias + residual[i]} (or just {@code bias}). Each
+   * residual value is read before the same index is written, so the residual may be {@code out}.
+   */
+  private static void start(float[] out, int outOff, int length, float bias, float[] residual,
+      int resOff) {
+    if (residual == null) {
+      Arrays.fill(out, outOff, outOff + length, bias);
+    } else {
+      for (int i = 0; i < length; i++) {
+        out[outOff + i] = bias + residual[resOff + i];
       }
     }
   }
 
   /**
    * Inference batch normalization {@code y = (x - mean) / sqrt(var + eps) * gamma + beta} per
-   * channel; use {@code spatial = 1} for {@code [n, c]} tensors. {@code in == out} is allowed.
+   * channel, optionally followed by ReLU; use {@code spatial = 1} for {@code [n, c]} tensors.
+   * {@code in} may be {@code out} (same array and offset).
    */
   public static void batchNorm(
       int batch,
       int channels,
       int spatial,
-      float[] in, // [batch, channels, spatial]
+      float[] in, int inOff, // [batch, channels, spatial]
       float[] gamma, // [channels]
       float[] beta, // [channels]
       float[] mean, // [channels]
       float[] var, // [channels]
       float eps,
-      float[] out) { // [batch, channels, spatial]
+      boolean relu,
+      float[] out, int outOff) { // [batch, channels, spatial]
     requirePositive("batch", batch);
     requirePositive("channels", channels);
     requirePositive("spatial", spatial);
     long size = (long) batch * channels * spatial;
-    requireLength("in", in, size);
+    requireRange("in", in, inOff, size);
     requireLength("gamma", gamma, channels);
     requireLength("beta", beta, channels);
     requireLength("mean", mean, channels);
     requireLength("var", var, channels);
-    requireLength("out", out, size);
+    requireRange("out", out, outOff, size);
     for (int ch = 0; ch < channels; ch++) {
       double scaleD = gamma[ch] / Math.sqrt((double) var[ch] + eps);
       float scale = (float) scaleD;
@@ -97,28 +128,31 @@ public final class Kernels {
       for (int n = 0; n < batch; n++) {
         int base = (n * channels + ch) * spatial;
         for (int i = base; i < base + spatial; i++) {
-          out[i] = in[i] * scale + shift;
+          float v = in[inOff + i] * scale + shift;
+          out[outOff + i] = relu ? Math.max(v, 0f) : v;
         }
       }
     }
   }
 
-  /** Elementwise {@code max(x, 0)}, propagating NaN; {@code x == out} is allowed. */
-  public static void relu(float[] x, int length, float[] out) {
-    requireLength("x", x, length);
-    requireLength("out", out, length);
+  /** Elementwise {@code max(x, 0)}, propagating NaN; {@code x} may be {@code out}. */
+  public static void relu(float[] x, int xOff, int length, float[] out, int outOff) {
+    requireRange("x", x, xOff, length);
+    requireRange("out", out, outOff, length);
     for (int i = 0; i < length; i++) {
-      out[i] = Math.max(x[i], 0f);
+      out[outOff + i] = Math.max(x[xOff + i], 0f);
     }
   }
 
-  /** Elementwise {@code a + b}; {@code out} may alias {@code a} or {@code b}. */
-  public static void add(float[] a, float[] b, int length, float[] out) {
-    requireLength("a", a, length);
-    requireLength("b", b, length);
-    requireLength("out", out, length);
+  /** Elementwise {@code relu?(a + b)}; {@code out} may be {@code a} or {@code b}. */
+  public static void add(float[] a, int aOff, float[] b, int bOff, int length, boolean relu,
+      float[] out, int outOff) {
+    requireRange("a", a, aOff, length);
+    requireRange("b", b, bOff, length);
+    requireRange("out", out, outOff, length);
     for (int i = 0; i < length; i++) {
-      out[i] = a[i] + b[i];
+      float v = a[aOff + i] + b[bOff + i];
+      out[outOff + i] = relu ? Math.max(v, 0f) : v;
     }
   }
 
@@ -126,30 +160,31 @@ public final class Kernels {
   public static void maxPool2d(
       Pool2d p,
       int batch,
-      float[] in, // [batch, channels, inHeight, inWidth]
-      float[] out) { // [batch, channels, outHeight, outWidth]
-    pool(p, batch, in, out, true);
+      float[] in, int inOff, // [batch, channels, inHeight, inWidth]
+      float[] out, int outOff) { // [batch, channels, outHeight, outWidth]
+    pool(p, batch, in, inOff, out, outOff, true);
   }
 
   /** Average pooling with zero padding counted in the divisor ({@code count_include_pad=True}). */
   public static void avgPool2d(
       Pool2d p,
       int batch,
-      float[] in, // [batch, channels, inHeight, inWidth]
-      float[] out) { // [batch, channels, outHeight, outWidth]
-    pool(p, batch, in, out, false);
+      float[] in, int inOff, // [batch, channels, inHeight, inWidth]
+      float[] out, int outOff) { // [batch, channels, outHeight, outWidth]
+    pool(p, batch, in, inOff, out, outOff, false);
   }
 
-  private static void pool(Pool2d p, int batch, float[] in, float[] out, boolean max) {
+  private static void pool(Pool2d p, int batch, float[] in, int inOff, float[] out, int outOff,
+      boolean max) {
     requirePositive("batch", batch);
-    requireLength("in", in, (long) batch * p.inSize());
-    requireLength("out", out, (long) batch * p.outSize());
+    requireRange("in", in, inOff, (long) batch * p.inSize());
+    requireRange("out", out, outOff, (long) batch * p.outSize());
     int h = p.inHeight(), w = p.inWidth(), k = p.kernel(), s = p.stride(), pad = p.padding();
     int oh = p.outHeight(), ow = p.outWidth();
     int inPlane = h * w, outPlane = oh * ow;
     float divisor = k * k;
     for (int plane = 0; plane < batch * p.channels(); plane++) {
-      int inBase = plane * inPlane, outBase = plane * outPlane;
+      int inBase = inOff + plane * inPlane, outBase = outOff + plane * outPlane;
       Arrays.fill(out, outBase, outBase + outPlane, max ? Float.NEGATIVE_INFINITY : 0f);
       for (int ky = 0; ky < k; ky++) {
         int yOff = ky - pad;
@@ -185,81 +220,91 @@ public final class Kernels {
       int batch,
       int channels,
       int spatial,
-      float[] in, // [batch, channels, spatial]
-      float[] out) { // [batch, channels]
+      float[] in, int inOff, // [batch, channels, spatial]
+      float[] out, int outOff) { // [batch, channels]
     requirePositive("batch", batch);
     requirePositive("channels", channels);
     requirePositive("spatial", spatial);
-    requireLength("in", in, (long) batch * channels * spatial);
-    requireLength("out", out, (long) batch * channels);
+    requireRange("in", in, inOff, (long) batch * channels * spatial);
+    requireRange("out", out, outOff, (long) batch * channels);
     for (int plane = 0; plane < batch * channels; plane++) {
-      int base = plane * spatial;
+      int base = inOff + plane * spatial;
       double sum = 0;
       for (int i = base; i < base + spatial; i++) {
         sum += in[i];
       }
-      out[plane] = (float) (sum / spatial);
+      out[outOff + plane] = (float) (sum / spatial);
     }
   }
 
   /**
-   * Fully connected layer {@code y = x w^T + bias}, as PyTorch's {@code linear}; {@code x} and
-   * {@code y} must not overlap.
+   * Fully connected layer {@code y = relu?(x w^T + bias + residual)}, as PyTorch's {@code linear}
+   * with the fused epilogue; {@code x} must not overlap {@code y}, {@code residual} may be
+   * {@code y} (same array and offset).
    */
   public static void dense(
       int batch,
       int inFeatures,
       int outFeatures,
-      float[] x, // [batch, inFeatures]
+      float[] x, int xOff, // [batch, inFeatures]
       float[] w, // [outFeatures, inFeatures]
       float[] bias, // [outFeatures] or null
-      float[] y) { // [batch, outFeatures]
+      float[] residual, int resOff, // [batch, outFeatures] or null
+      boolean relu,
+      float[] y, int yOff) { // [batch, outFeatures]
     requirePositive("batch", batch);
     requirePositive("inFeatures", inFeatures);
     requirePositive("outFeatures", outFeatures);
-    requireLength("x", x, (long) batch * inFeatures);
+    requireRange("x", x, xOff, (long) batch * inFeatures);
     requireLength("w", w, (long) outFeatures * inFeatures);
     if (bias != null) {
       requireLength("bias", bias, outFeatures);
     }
-    requireLength("y", y, (long) batch * outFeatures);
+    if (residual != null) {
+      requireRange("residual", residual, resOff, (long) batch * outFeatures);
+    }
+    requireRange("y", y, yOff, (long) batch * outFeatures);
     for (int n = 0; n < batch; n++) {
-      int xBase = n * inFeatures, yBase = n * outFeatures;
+      int xBase = xOff + n * inFeatures;
       for (int o = 0; o < outFeatures; o++) {
         int wBase = o * inFeatures;
         float acc = 0f;
         for (int i = 0; i < inFeatures; i++) {
           acc += x[xBase + i] * w[wBase + i];
         }
-        y[yBase + o] = bias == null ? acc : acc + bias[o];
+        float v = bias == null ? acc : acc + bias[o];
+        if (residual != null) {
+          v += residual[resOff + n * outFeatures + o];
+        }
+        y[yOff + n * outFeatures + o] = relu ? Math.max(v, 0f) : v;
       }
     }
   }
 
-  /** Numerically stable softmax over the last axis; {@code x == y} is allowed. */
+  /** Numerically stable softmax over the last axis; {@code x} may be {@code y}. */
   public static void softmax(
       int batch,
       int features,
-      float[] x, // [batch, features]
-      float[] y) { // [batch, features]
+      float[] x, int xOff, // [batch, features]
+      float[] y, int yOff) { // [batch, features]
     requirePositive("batch", batch);
     requirePositive("features", features);
-    requireLength("x", x, (long) batch * features);
-    requireLength("y", y, (long) batch * features);
+    requireRange("x", x, xOff, (long) batch * features);
+    requireRange("y", y, yOff, (long) batch * features);
     for (int n = 0; n < batch; n++) {
-      int base = n * features, end = base + features;
+      int xBase = xOff + n * features, yBase = yOff + n * features;
       float max = Float.NEGATIVE_INFINITY;
-      for (int i = base; i < end; i++) {
-        max = Math.max(max, x[i]);
+      for (int i = 0; i < features; i++) {
+        max = Math.max(max, x[xBase + i]);
       }
       double sum = 0;
-      for (int i = base; i < end; i++) {
-        float e = (float) Math.exp(x[i] - max);
-        y[i] = e;
+      for (int i = 0; i < features; i++) {
+        float e = (float) Math.exp(x[xBase + i] - max);
+        y[yBase + i] = e;
         sum += e;
       }
-      for (int i = base; i < end; i++) {
-        y[i] = (float) (y[i] / sum);
+      for (int i = 0; i < features; i++) {
+        y[yBase + i] = (float) (y[yBase + i] / sum);
       }
     }
   }
@@ -276,8 +321,8 @@ public final class Kernels {
       int stride,
       int outChannels,
       int padFront,
-      float[] in, // [batch, inChannels, inHeight, inWidth]
-      float[] out) { // [batch, outChannels, (inHeight-1)/stride+1, (inWidth-1)/stride+1]
+      float[] in, int inOff, // [batch, inChannels, inHeight, inWidth]
+      float[] out, int outOff) { // [batch, outChannels, (inHeight-1)/stride+1, (inWidth-1)/stride+1]
     requirePositive("batch", batch);
     requirePositive("inChannels", inChannels);
     requirePositive("inHeight", inHeight);
@@ -291,16 +336,16 @@ public final class Kernels {
     }
     int oh = (inHeight - 1) / stride + 1, ow = (inWidth - 1) / stride + 1;
     int inPlane = Math.multiplyExact(inHeight, inWidth), outPlane = oh * ow;
-    requireLength("in", in, (long) batch * inChannels * inPlane);
-    requireLength("out", out, (long) batch * outChannels * outPlane);
+    requireRange("in", in, inOff, (long) batch * inChannels * inPlane);
+    requireRange("out", out, outOff, (long) batch * outChannels * outPlane);
     for (int n = 0; n < batch; n++) {
-      int outImage = n * outChannels * outPlane;
+      int outImage = outOff + n * outChannels * outPlane;
       int copyStart = outImage + padFront * outPlane;
       int copyEnd = copyStart + inChannels * outPlane;
       Arrays.fill(out, outImage, copyStart, 0f);
       Arrays.fill(out, copyEnd, outImage + outChannels * outPlane, 0f);
       for (int ch = 0; ch < inChannels; ch++) {
-        int inBase = (n * inChannels + ch) * inPlane;
+        int inBase = inOff + (n * inChannels + ch) * inPlane;
         int outBase = copyStart + ch * outPlane;
         for (int oy = 0; oy < oh; oy++) {
           int inRow = inBase + oy * stride * inWidth;
@@ -313,11 +358,11 @@ public final class Kernels {
     }
   }
 
-  /** Copies the first {@code length} floats of {@code in} to {@code out}. */
-  public static void copy(float[] in, int length, float[] out) {
-    requireLength("in", in, length);
-    requireLength("out", out, length);
-    System.arraycopy(in, 0, out, 0, length);
+  /** Copies {@code length} floats. */
+  public static void copy(float[] in, int inOff, int length, float[] out, int outOff) {
+    requireRange("in", in, inOff, length);
+    requireRange("out", out, outOff, length);
+    System.arraycopy(in, inOff, out, outOff, length);
   }
 
   /** Smallest output index {@code o >= 0} with {@code o*stride + offset >= 0}. */

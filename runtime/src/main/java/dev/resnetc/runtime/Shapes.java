@@ -28,4 +28,12 @@ final class Shapes {
           name + " has " + array.length + " floats; expected at least " + needed);
     }
   }
+
+  /** Throws unless {@code array[offset .. offset + needed)} exists. */
+  static void requireRange(String name, float[] array, int offset, long needed) {
+    if (offset < 0) {
+      throw new IllegalArgumentException("offset of " + name + " must be >= 0, got " + offset);
+    }
+    requireLength(name, array, offset + needed);
+  }
 }

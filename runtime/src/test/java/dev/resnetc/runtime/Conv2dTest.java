@@ -52,7 +52,7 @@ class Conv2dTest {
     float[] bias = withBias ? random(random, c.outChannels()) : null;
     int outLength = batch * c.outSize();
     float[] out = Tensors.filled(outLength + 3, Float.NaN);
-    Kernels.conv2d(c, batch, in, w, bias, out);
+    Kernels.conv2d(c, batch, in, 0, w, bias, null, 0, false, out, 0);
     assertClose(c + " batch " + batch, naiveConv(c, batch, in, w, bias), out);
     for (int i = outLength; i < out.length; i++) {
       assertThat(out[i]).isNaN(); // nothing written past the batch
@@ -169,11 +169,12 @@ class Conv2dTest {
     float[] w = new float[c.weightSize()];
     IllegalArgumentException e = assertThrows(
         IllegalArgumentException.class,
-        () -> Kernels.conv2d(c, 2, in, w, null, new float[c.outSize()]));
+        () -> Kernels.conv2d(c, 2, in, 0, w, null, null, 0, false, new float[c.outSize()], 0));
     assertThat(e).hasMessageThat().isEqualTo("out has 48 floats; expected at least 96");
     e = assertThrows(
         IllegalArgumentException.class,
-        () -> Kernels.conv2d(c, 2, in, w, new float[2], new float[2 * c.outSize()]));
+        () -> Kernels.conv2d(c, 2, in, 0, w, new float[2], null, 0, false,
+            new float[2 * c.outSize()], 0));
     assertThat(e).hasMessageThat().startsWith("bias has 2 floats");
   }
 }

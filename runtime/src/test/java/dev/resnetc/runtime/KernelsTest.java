@@ -36,7 +36,7 @@ class KernelsTest {
     }
     double[] expected = naiveBatchNorm(batch, channels, spatial, x, gamma, beta, mean, var, 1e-5f);
     float[] out = inPlace ? x : Tensors.filled(x.length, Float.NaN);
-    Kernels.batchNorm(batch, channels, spatial, x, gamma, beta, mean, var, 1e-5f, out);
+    Kernels.batchNorm(batch, channels, spatial, x, 0, gamma, beta, mean, var, 1e-5f, false, out, 0);
     assertClose("batchNorm " + batch + "x" + channels + "x" + spatial, expected, out);
   }
 
@@ -61,7 +61,7 @@ class KernelsTest {
   @Test
   void reluClampsNegativesInPlaceAndPropagatesNaN() {
     float[] x = {-2f, -0f, 0f, 3.5f, Float.NaN, Float.NEGATIVE_INFINITY, 7f};
-    Kernels.relu(x, 6, x);
+    Kernels.relu(x, 0, 6, x, 0);
     assertThat(x).usingExactEquality().containsExactly(0f, 0f, 0f, 3.5f, Float.NaN, 0f, 7f).inOrder();
   }
 
@@ -69,7 +69,7 @@ class KernelsTest {
   void reluWritesToASeparateOutput() {
     float[] x = random(new Random(22), 17);
     float[] out = new float[17];
-    Kernels.relu(x, 17, out);
+    Kernels.relu(x, 0, 17, out, 0);
     for (int i = 0; i < 17; i++) {
       assertThat(out[i]).isEqualTo(Math.max(0f, x[i]));
     }
@@ -84,9 +84,9 @@ class KernelsTest {
       expected[i] = a[i] + b[i];
     }
     float[] a1 = a.clone(), b2 = b.clone(), out = new float[16];
-    Kernels.add(a, b, 16, out);
-    Kernels.add(a1, b, 16, a1);
-    Kernels.add(a, b2, 16, b2);
+    Kernels.add(a, 0, b, 0, 16, false, out, 0);
+    Kernels.add(a1, 0, b, 0, 16, false, a1, 0);
+    Kernels.add(a, 0, b2, 0, 16, false, b2, 0);
     assertThat(out).usingExactEquality().containsExactly(expected).inOrder();
     assertThat(a1).usingExactEquality().containsExactly(expected).inOrder();
     assertThat(b2).usingExactEquality().containsExactly(expected).inOrder();
@@ -105,7 +105,7 @@ class KernelsTest {
         }
       }
       float[] out = Tensors.filled(batch * channels, Float.NaN);
-      Kernels.globalAvgPool(batch, channels, spatial, in, out);
+      Kernels.globalAvgPool(batch, channels, spatial, in, 0, out, 0);
       assertClose("globalAvgPool spatial " + spatial, expected, out);
     }
   }
@@ -129,7 +129,7 @@ class KernelsTest {
             }
           }
           float[] y = Tensors.filled(batch * outF, Float.NaN);
-          Kernels.dense(batch, in, outF, x, w, bias, y);
+          Kernels.dense(batch, in, outF, x, 0, w, bias, null, 0, false, y, 0);
           assertClose("dense " + batch + "x" + in + "->" + outF, expected, y);
         }
       }
@@ -139,7 +139,7 @@ class KernelsTest {
   @Test
   void softmaxIsStableForLargeLogitsAndWorksInPlace() {
     float[] x = {1000f, 1001f, 1002f, -1000f, 0f, 1f};
-    Kernels.softmax(2, 3, x, x);
+    Kernels.softmax(2, 3, x, 0, x, 0);
     double z1 = Math.exp(-2) + Math.exp(-1) + 1; // logits shifted by their max, 1002
     double z2 = Math.exp(-1001) + Math.exp(-1) + 1; // shifted by 1
     double[] expected = {
@@ -157,7 +157,7 @@ class KernelsTest {
         x[i] *= 20;
       }
       float[] y = new float[x.length];
-      Kernels.softmax(3, features, x, y);
+      Kernels.softmax(3, features, x, 0, y, 0);
       for (int n = 0; n < 3; n++) {
         double denominator = 0, sum = 0;
         for (int i = 0; i < features; i++) {
@@ -188,7 +188,7 @@ class KernelsTest {
       int oh = (h - 1) / s + 1, ow = (w - 1) / s + 1;
       float[] in = random(r, batch * inC * h * w);
       float[] out = Tensors.filled(batch * outC * oh * ow, Float.NaN); // stale data must be overwritten
-      Kernels.padShortcut(batch, inC, h, w, s, outC, front, in, out);
+      Kernels.padShortcut(batch, inC, h, w, s, outC, front, in, 0, out, 0);
       for (int n = 0; n < batch; n++) {
         for (int c = 0; c < outC; c++) {
           for (int y = 0; y < oh; y++) {
@@ -207,33 +207,34 @@ class KernelsTest {
   void padShortcutRejectsChannelsThatDoNotFit() {
     IllegalArgumentException e = assertThrows(
         IllegalArgumentException.class,
-        () -> Kernels.padShortcut(1, 16, 4, 4, 2, 32, 17, new float[256], new float[128]));
+        () -> Kernels.padShortcut(1, 16, 4, 4, 2, 32, 17, new float[256], 0, new float[128], 0));
     assertThat(e).hasMessageThat().contains("padFront 17, inChannels 16, outChannels 32");
     assertThrows(
         IllegalArgumentException.class,
-        () -> Kernels.padShortcut(1, 16, 4, 4, 2, 32, -1, new float[256], new float[128]));
+        () -> Kernels.padShortcut(1, 16, 4, 4, 2, 32, -1, new float[256], 0, new float[128], 0));
   }
 
   @Test
   void copyCopiesOnlyThePrefix() {
     float[] in = {1f, 2f, 3f, 4f};
     float[] out = {9f, 9f, 9f, 9f, 9f};
-    Kernels.copy(in, 3, out);
+    Kernels.copy(in, 0, 3, out, 0);
     assertThat(out).usingExactEquality().containsExactly(1f, 2f, 3f, 9f, 9f).inOrder();
   }
 
   @Test
   void kernelsRejectShortOrNullBuffers() {
-    assertThrows(IllegalArgumentException.class, () -> Kernels.relu(new float[3], 4, new float[4]));
-    assertThrows(IllegalArgumentException.class, () -> Kernels.copy(new float[3], -1, new float[4]));
+    assertThrows(IllegalArgumentException.class, () -> Kernels.relu(new float[3], 0, 4, new float[4], 0));
+    assertThrows(IllegalArgumentException.class, () -> Kernels.copy(new float[3], 0, -1, new float[4], 0));
     NullPointerException npe =
-        assertThrows(NullPointerException.class, () -> Kernels.add(new float[2], null, 2, new float[2]));
+        assertThrows(NullPointerException.class, () -> Kernels.add(new float[2], 0, null, 0, 2, false, new float[2], 0));
     assertThat(npe).hasMessageThat().isEqualTo("b is null; expected 2 floats");
     assertThrows(
         IllegalArgumentException.class,
-        () -> Kernels.dense(1, 4, 2, new float[4], new float[7], null, new float[2]));
+        () -> Kernels.dense(1, 4, 2, new float[4], 0, new float[7], null, null, 0, false,
+            new float[2], 0));
     assertThrows(
         IllegalArgumentException.class,
-        () -> Kernels.softmax(0, 4, new float[4], new float[4]));
+        () -> Kernels.softmax(0, 4, new float[4], 0, new float[4], 0));
   }
 }

@@ -40,10 +40,10 @@ class Pool2dTest {
   private static void checkAgainstNaive(Pool2d p, int batch, Random random) {
     float[] in = random(random, batch * p.inSize());
     float[] out = Tensors.filled(batch * p.outSize(), Float.NaN);
-    Kernels.maxPool2d(p, batch, in, out);
+    Kernels.maxPool2d(p, batch, in, 0, out, 0);
     assertClose("max " + p, naivePool(p, batch, in, true), out);
     java.util.Arrays.fill(out, Float.NaN);
-    Kernels.avgPool2d(p, batch, in, out);
+    Kernels.avgPool2d(p, batch, in, 0, out, 0);
     assertClose("avg " + p, naivePool(p, batch, in, false), out);
   }
 
@@ -82,7 +82,7 @@ class Pool2dTest {
     Pool2d p = new Pool2d(2, 7, 7, 3, 2, 1);
     float[] in = Tensors.filled(p.inSize(), -5f);
     float[] out = new float[p.outSize()];
-    Kernels.maxPool2d(p, 1, in, out);
+    Kernels.maxPool2d(p, 1, in, 0, out, 0);
     for (float v : out) {
       assertThat(v).isEqualTo(-5f);
     }
@@ -92,7 +92,7 @@ class Pool2dTest {
   void avgPoolCountsPaddingInTheDivisor() {
     Pool2d p = new Pool2d(1, 4, 4, 3, 1, 1);
     float[] out = new float[p.outSize()];
-    Kernels.avgPool2d(p, 1, Tensors.filled(p.inSize(), 1f), out);
+    Kernels.avgPool2d(p, 1, Tensors.filled(p.inSize(), 1f), 0, out, 0);
     assertThat(out[0]).isWithin(1e-7f).of(4f / 9f); // corner: 4 real values, divisor 9
     assertThat(out[1]).isWithin(1e-7f).of(6f / 9f); // edge
     assertThat(out[5]).isWithin(1e-7f).of(1f); // interior
