@@ -29,7 +29,8 @@ import java.util.function.BiConsumer;
  * The resnetc compiler in one place. {@link #analyze} reads a {@code .resnet} file and its imports,
  * lowers the network to IR, infers and checks every shape and inserts the projections W_s; it stops
  * at the first stage that reported an error, so each stage sees only sound input. {@link #generate}
- * turns a checked network into one Java class. Nothing here prints: every problem goes to the
+ * optimizes a checked network (fold BatchNorm, fuse residual epilogues), plans its kernel calls and
+ * its activation arena, and writes one Java class. Nothing here prints: every problem goes to the
  * {@link Diagnostics}, and the caller (the CLI, the Maven plugin, a test) decides how to show it.
  */
 public final class Resnetc {
