@@ -13,7 +13,58 @@ import java.util.Arrays;
  * their epilogue (bias, residual add, ReLU) as they write their output.
  */
 public final class Kernels {
+  /**
+   * Whether the Vector API kernels run: the JVM must have been started with
+   * {@code --add-modules jdk.incubator.vector}, and {@code -Dresnetc.scalar=true} forces the
+   * scalar kernels.
+   */
+  public static final boolean VECTORIZED =
+      ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+          && !Boolean.getBoolean("resnetc.scalar");
+
   private Kernels() {}
+
+  /** Prepares convolution weights once, for the kernel that will run them. */
+  public static ConvWeights prepare(Conv2d c, float[] weight) {
+    requireLength("weight", weight, c.weightSize());
+    return VECTORIZED ? new ConvWeights(c, VectorKernels.pack(c, weight), true)
+        : new ConvWeights(c, weight, false);
+  }
+
+  /**
+   * {@link #conv2d(Conv2d, int, float[], int, float[], float[], float[], int, boolean, float[],
+   * int) conv2d} with prepared weights, on the Vector API path when available, its tasks spread
+   * over {@code parallel}'s threads.
+   */
+  public static void conv2d(
+      Parallel parallel,
+      Conv2d c,
+      int batch,
+      float[] in, int inOff,
+      ConvWeights weight,
+      float[] bias,
+      float[] residual, int resOff,
+      boolean relu,
+      float[] out, int outOff) {
+    if (!weight.geometry.equals(c)) {
+      throw new IllegalArgumentException("weights prepared for " + weight.geometry + ", not " + c);
+    }
+    if (!weight.packed) {
+      conv2d(c, batch, in, inOff, weight.data, bias, residual, resOff, relu, out, outOff);
+      return;
+    }
+    requirePositive("batch", batch);
+    requireRange("in", in, inOff, (long) batch * c.inSize());
+    if (bias != null) {
+      requireLength("bias", bias, c.outChannels());
+    }
+    if (residual != null) {
+      requireRange("residual", residual, resOff, (long) batch * c.outSize());
+    }
+    requireRange("out", out, outOff, (long) batch * c.outSize());
+    VectorKernels.conv(parallel, c, batch, in, inOff, weight.data, bias, residual, resOff, relu,
+        out, outOff);
+  }
 
   /**
    * 2-D convolution with zero padding, stride, dilation and groups, as PyTorch's {@code conv2d},

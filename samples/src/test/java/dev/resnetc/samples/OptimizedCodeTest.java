@@ -85,7 +85,9 @@ class OptimizedCodeTest {
     Object net = type.getConstructor(Map.class).newInstance(Interpreter.randomWeights(c, 1));
     Method forward = type.getMethod("forward", float[].class);
     float[] x = Interpreter.randomInput(c, 2, 2);
-    forward.invoke(net, (Object) x);
+    for (int i = 0; i < 200; i++) { // until the JIT has compiled the kernels
+      forward.invoke(net, (Object) x);
+    }
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long tid = Thread.currentThread().getId();

@@ -15,9 +15,12 @@ import dev.resnetc.compiler.ir.Node;
 import dev.resnetc.compiler.ir.Param;
 import dev.resnetc.compiler.ir.Shape;
 import dev.resnetc.runtime.Arenas;
+import dev.resnetc.runtime.CheckedWeights;
 import dev.resnetc.runtime.Conv2d;
+import dev.resnetc.runtime.ConvWeights;
 import dev.resnetc.runtime.Fold;
 import dev.resnetc.runtime.Kernels;
+import dev.resnetc.runtime.Parallel;
 import dev.resnetc.runtime.Pool2d;
 import dev.resnetc.runtime.TensorFiles;
 import dev.resnetc.runtime.TensorSpec;
@@ -31,7 +34,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import javax.lang.model.element.Modifier;
 
@@ -46,6 +48,9 @@ public final class JavaWriter {
   private static final ClassName KERNELS = ClassName.get(Kernels.class);
   private static final ClassName WEIGHTS = ClassName.get(Weights.class);
   private static final ClassName ARENAS = ClassName.get(Arenas.class);
+  private static final ClassName PARALLEL = ClassName.get(Parallel.class);
+  private static final ClassName CHECKED = ClassName.get(CheckedWeights.class);
+  private static final ClassName CONV_WEIGHTS = ClassName.get(ConvWeights.class);
   private static final ClassName FOLD = ClassName.get(Fold.class);
   private static final ClassName TENSOR_SPEC = ClassName.get(TensorSpec.class);
   private static final ClassName TENSOR_FILES = ClassName.get(TensorFiles.class);
@@ -73,8 +78,9 @@ public final class JavaWriter {
     this.source = source;
     this.packageName = packageName;
     for (String reserved : List.of("input", "output", "arena", "arenas", "n", "w", "weights",
-        "file", "in", "stripPrefix", "resource", "INPUT_SHAPE", "OUTPUT_SHAPE", "PARAMETERS",
-        "PARAMETER_COUNT", "MULTIPLY_ADDS", "ACTIVATION_BYTES", "ARENA_FLOATS")) {
+        "file", "in", "stripPrefix", "resource", "other", "parallel", "threads", "INPUT_SHAPE",
+        "OUTPUT_SHAPE", "PARAMETERS", "PARAMETER_COUNT", "MULTIPLY_ADDS", "ACTIVATION_BYTES",
+        "ARENA_FLOATS")) {
       names.newName(reserved, reserved);
     }
   }
@@ -88,7 +94,8 @@ public final class JavaWriter {
     for (KernelPlan.Array a : plan.arrays()) {
       String field = names.newName(a.key(), a);
       fieldOfArray.put(a.key(), field);
-      type.addField(FieldSpec.builder(FLOATS, field, Modifier.PRIVATE, Modifier.FINAL)
+      TypeName fieldType = a.convolution().isPresent() ? CONV_WEIGHTS : FLOATS;
+      type.addField(FieldSpec.builder(fieldType, field, Modifier.PRIVATE, Modifier.FINAL)
           .addJavadoc("$L$L", a.key(), a.fold().map(f -> ", with " + f.batchNorm() + " folded in")
               .orElse(""))
           .build());
@@ -96,11 +103,15 @@ public final class JavaWriter {
     type.addField(FieldSpec.builder(ARENAS, "arenas", Modifier.PRIVATE, Modifier.FINAL)
         .initializer("new $T()", ARENAS)
         .build());
+    type.addField(FieldSpec.builder(PARALLEL, "parallel", Modifier.PRIVATE, Modifier.FINAL)
+        .build());
     MethodSpec forward = forward();
     type.addFields(geometryFields());
     type.addMethod(constructor());
     type.addMethods(loaders(className));
     type.addMethod(checkedConstructor());
+    type.addMethod(copyConstructor(className));
+    type.addMethod(withThreads(className));
     type.addMethod(MethodSpec.methodBuilder("parameters")
         .addJavadoc("Every weight tensor this network needs, by name and shape, in load order.\n")
         .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
@@ -209,7 +220,7 @@ public final class JavaWriter {
             + "@throws $T listing every missing, unexpected and mis-sized tensor at once\n",
             WEIGHTS_EXCEPTION)
         .addParameter(WEIGHT_MAP, "weights")
-        .addStatement("this($T.require(weights, PARAMETERS)::get)", WEIGHTS)
+        .addStatement("this($T.of($T.require(weights, PARAMETERS)))", CHECKED, WEIGHTS)
         .build();
   }
 
@@ -220,27 +231,58 @@ public final class JavaWriter {
   private MethodSpec checkedConstructor() {
     MethodSpec.Builder m = MethodSpec.constructorBuilder()
         .addModifiers(Modifier.PRIVATE)
-        .addParameter(ParameterizedTypeName.get(ClassName.get(Function.class),
-            ClassName.get(String.class), FLOATS), "w");
+        .addParameter(CHECKED, "w");
     for (KernelPlan.Array a : plan.arrays()) {
-      String field = fieldOfArray.get(a.key());
-      if (a.fold().isEmpty()) {
-        m.addStatement("this.$N = w.apply($S)", field, a.source().orElseThrow());
-        continue;
+      CodeBlock value = arrayValue(a);
+      if (a.convolution().isPresent()) {
+        value = CodeBlock.of("$T.prepare($N, $L)", KERNELS,
+            geometry(a.convolution().get(), a.key().substring(0, a.key().lastIndexOf('.'))),
+            value);
       }
-      String bn = a.fold().get().batchNorm();
-      double eps = a.fold().get().eps();
-      if (a.isBias()) {
-        m.addStatement("this.$N = $T.bias($L, w.apply($S), w.apply($S), w.apply($S), w.apply($S),"
-                + " $L)", field, FOLD, a.source().map(src -> CodeBlock.of("w.apply($S)", src))
-                .orElse(CodeBlock.of("null")), bn + ".weight", bn + ".bias",
-            bn + ".running_mean", bn + ".running_var", eps);
-      } else {
-        m.addStatement("this.$N = $T.weight(w.apply($S), w.apply($S), w.apply($S), $L)", field,
-            FOLD, a.source().orElseThrow(), bn + ".weight", bn + ".running_var", eps);
-      }
+      m.addStatement("this.$N = $L", fieldOfArray.get(a.key()), value);
     }
-    return m.build();
+    return m.addStatement("this.parallel = $T.ofAvailableProcessors()", PARALLEL).build();
+  }
+
+  /** A weight array as read from the file, or folded with its BatchNorm. */
+  private static CodeBlock arrayValue(KernelPlan.Array a) {
+    if (a.fold().isEmpty()) {
+      return CodeBlock.of("w.take($S)", a.source().orElseThrow());
+    }
+    String bn = a.fold().get().batchNorm();
+    double eps = a.fold().get().eps();
+    if (a.isBias()) {
+      return CodeBlock.of("$T.bias($L, w.get($S), w.get($S), w.get($S), w.get($S), $L)",
+          FOLD, a.source().map(src -> CodeBlock.of("w.take($S)", src))
+              .orElse(CodeBlock.of("null")), bn + ".weight", bn + ".bias", bn + ".running_mean",
+          bn + ".running_var", eps);
+    }
+    return CodeBlock.of("$T.weight(w.take($S), w.get($S), w.get($S), $L)", FOLD,
+        a.source().orElseThrow(), bn + ".weight", bn + ".running_var", eps);
+  }
+
+  /** {@code withThreads(n)}: the same immutable weights on a pool of {@code n} threads. */
+  private MethodSpec withThreads(String className) {
+    ClassName self = ClassName.get(packageName, className);
+    return MethodSpec.methodBuilder("withThreads")
+        .addModifiers(Modifier.PUBLIC)
+        .addJavadoc("This network on {@code threads} threads (the default is one per available\n"
+            + "processor); shares the weights, so it costs no memory.\n")
+        .returns(self)
+        .addParameter(TypeName.INT, "threads")
+        .addStatement("return new $T(this, $T.of(threads))", self, PARALLEL)
+        .build();
+  }
+
+  private MethodSpec copyConstructor(String className) {
+    MethodSpec.Builder m = MethodSpec.constructorBuilder()
+        .addModifiers(Modifier.PRIVATE)
+        .addParameter(ClassName.get(packageName, className), "other")
+        .addParameter(PARALLEL, "parallel");
+    for (KernelPlan.Array a : plan.arrays()) {
+      m.addStatement("this.$N = other.$N", fieldOfArray.get(a.key()), fieldOfArray.get(a.key()));
+    }
+    return m.addStatement("this.parallel = parallel").build();
   }
 
   /** {@code load(Path)}, {@code load(Path, prefix)}, {@code load(InputStream)} and a resource. */
@@ -271,8 +313,8 @@ public final class JavaWriter {
         .addParameter(Path.class, "file")
         .addParameter(String.class, "stripPrefix")
         .addException(IOException.class)
-        .addStatement("return new $T($T.requireTensors($T.read(file), PARAMETERS, stripPrefix)::get)",
-            self, WEIGHTS, TENSOR_FILES)
+        .addStatement("return new $T($T.of($T.requireTensors($T.read(file), PARAMETERS,"
+            + " stripPrefix)))", self, CHECKED, WEIGHTS, TENSOR_FILES)
         .build();
     MethodSpec stream = MethodSpec.methodBuilder("load")
         .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
@@ -283,8 +325,8 @@ public final class JavaWriter {
         .addParameter(InputStream.class, "in")
         .addParameter(String.class, "stripPrefix")
         .addException(IOException.class)
-        .addStatement("return new $T($T.requireTensors($T.read(in, $S), PARAMETERS, stripPrefix)::get)",
-            self, WEIGHTS, TENSOR_FILES, className + " weights")
+        .addStatement("return new $T($T.of($T.requireTensors($T.read(in, $S), PARAMETERS,"
+            + " stripPrefix)))", self, CHECKED, WEIGHTS, TENSOR_FILES, className + " weights")
         .build();
     MethodSpec resource = MethodSpec.methodBuilder("loadResource")
         .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
@@ -294,8 +336,8 @@ public final class JavaWriter {
         .returns(self)
         .addParameter(String.class, "resource")
         .addException(IOException.class)
-        .addStatement("return new $T($T.requireTensors($T.readResource($T.class, resource),"
-            + " PARAMETERS, \"\")::get)", self, WEIGHTS, TENSOR_FILES, self)
+        .addStatement("return new $T($T.of($T.requireTensors($T.readResource($T.class,"
+            + " resource), PARAMETERS, \"\")))", self, CHECKED, WEIGHTS, TENSOR_FILES, self)
         .build();
     return List.of(path, prefixed, stream, resource);
   }
@@ -371,7 +413,7 @@ public final class JavaWriter {
   /** The kernel call of one step; every buffer it names is already declared. */
   private CodeBlock call(KernelPlan.Step s) {
     if (s instanceof KernelPlan.Step.Conv c) {
-      return CodeBlock.of("$T.conv2d($N, n, $L, $L, $L, $L, $L, $L)", KERNELS,
+      return CodeBlock.of("$T.conv2d(this.parallel, $N, n, $L, $L, $L, $L, $L, $L)", KERNELS,
           geometry(c.geometry(), c.node()), at(c.in()), field(c.weight()), field(c.bias()),
           residual(c.residual()), c.relu(), at(c.out()));
     } else if (s instanceof KernelPlan.Step.Dense x) {

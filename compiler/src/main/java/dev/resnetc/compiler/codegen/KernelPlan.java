@@ -40,9 +40,11 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
    *     one
    * @param fold the folded BatchNorm, if any
    * @param isBias whether this is a bias (folding shifts it) rather than a weight (scaled)
+   * @param convolution for a convolution's weights, its geometry: they are kept as
+   *     {@code ConvWeights}, prepared at load time for the kernel that runs them
    */
   public record Array(String key, Optional<String> source, Optional<Folded> fold,
-      boolean isBias) {}
+      boolean isBias, Optional<Conv2d> convolution) {}
 
   /** A BatchNorm folded into the layer before it. */
   public record Folded(String batchNorm, double eps) {}
@@ -261,21 +263,25 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
 
     /** Keeps a file tensor as it is; returns its key. */
     private String file(String key) {
-      arrays.add(new Array(key, Optional.of(key), Optional.empty(), false));
+      arrays.add(new Array(key, Optional.of(key), Optional.empty(), false, Optional.empty()));
       return key;
     }
 
-    /** The weight and bias arrays of a layer, folding its epilogue's BatchNorm if it has one. */
-    private String[] weightAndBias(Node n, boolean hasBias, Epilogue e) {
+    /**
+     * The weight and bias arrays of a layer, folding its epilogue's BatchNorm if it has one; a
+     * convolution's weights are prepared for its kernel.
+     */
+    private String[] weightAndBias(Node n, boolean hasBias, Epilogue e, Optional<Conv2d> conv) {
       String weight = n.name() + ".weight";
       String bias = n.name() + ".bias";
-      if (e.batchNorm().isEmpty()) {
-        return new String[] {file(weight), hasBias ? file(bias) : null};
+      Optional<Folded> fold = e.batchNorm().map(bn -> new Folded(bn, e.eps()));
+      arrays.add(new Array(weight, Optional.of(weight), fold, false, conv));
+      if (fold.isPresent() || hasBias) {
+        arrays.add(new Array(bias, hasBias ? Optional.of(bias) : Optional.empty(), fold, true,
+            Optional.empty()));
+        return new String[] {weight, bias};
       }
-      Optional<Folded> fold = Optional.of(new Folded(e.batchNorm().get(), e.eps()));
-      arrays.add(new Array(weight, Optional.of(weight), fold, false));
-      arrays.add(new Array(bias, hasBias ? Optional.of(bias) : Optional.empty(), fold, true));
-      return new String[] {weight, bias};
+      return new String[] {weight, null};
     }
 
     private int perImage(Node n) {
@@ -293,7 +299,7 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
       Shape in = shapes.inputOf(n);
       Conv2d g = new Conv2d(in.channels(), in.height(), in.width(), n.outChannels(), n.kernel(),
           n.stride(), n.padding(), n.dilation(), n.groups());
-      String[] wb = weightAndBias(n, n.bias(), n.epilogue());
+      String[] wb = weightAndBias(n, n.bias(), n.epilogue(), Optional.of(g));
       int src = in(n);
       int residual = residual(n.epilogue());
       steps.add(new Step.Conv(n.name(), g, src, wb[0], wb[1], residual, n.epilogue().relu(),
@@ -353,7 +359,7 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
 
     @Override
     public Void visitDense(Node.Dense n) {
-      String[] wb = weightAndBias(n, n.bias(), n.epilogue());
+      String[] wb = weightAndBias(n, n.bias(), n.epilogue(), Optional.empty());
       int src = in(n);
       int residual = residual(n.epilogue());
       steps.add(new Step.Dense(n.name(), shapes.inputOf(n).channels(), n.units(), src, wb[0],

@@ -1,0 +1,342 @@
+package dev.resnetc.runtime;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API path of the convolution: a packed GEMM with a 6x16 register-blocked micro-kernel
+ * and the epilogue (bias, residual, ReLU) applied to the tile while it is still in registers.
+ * Loaded only when the JVM has {@code jdk.incubator.vector}; {@link Kernels} chooses.
+ *
+ * <p>A convolution is {@code out[m][p] = sum_k W[m][k] * col[k][p]} per image and group, with
+ * {@code m} the output channel, {@code k = (ic, ky, kx)} and {@code p = (oy, ox)}. The weights are
+ * packed once at load time into panels of {@link #MR} rows, {@code [g][m/MR][k][MR]}; for each block
+ * of {@link #NR} output positions the input columns are packed into {@code [k][NR]} (im2col), then
+ * every row panel multiplies that block. Tasks are the (image, group, column block) triples.
+ */
+final class VectorKernels {
+  static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+  static final int MR = 6;
+  static final int NR = 16;
+
+  private VectorKernels() {}
+
+  /** The weights {@code [out, in/groups, k, k]} as the micro-kernel reads them. */
+  static float[] pack(Conv2d c, float[] w) {
+    int groups = c.groups();
+    int coutG = c.outChannels() / groups;
+    int k = c.inChannels() / groups * c.kernel() * c.kernel();
+    int blocks = (coutG + MR - 1) / MR;
+    float[] p = new float[groups * blocks * k * MR];
+    for (int g = 0; g < groups; g++) {
+      for (int m = 0; m < coutG; m++) {
+        int src = (g * coutG + m) * k;
+        int dst = (g * blocks + m / MR) * k * MR + m % MR;
+        for (int i = 0; i < k; i++) {
+          p[dst + i * MR] = w[src + i];
+        }
+      }
+    }
+    return p;
+  }
+
+  /** The arguments of one convolution call, reused by each calling thread. */
+  private static final class ConvJob implements Parallel.Job {
+    Conv2d c;
+    float[] in;
+    int inOff;
+    float[] w;
+    float[] bias;
+    float[] res;
+    int resOff;
+    boolean relu;
+    float[] out;
+    int outOff;
+    int columnBlocks;
+    int rowSplits;
+
+    @Override
+    public void run(int task, int worker) {
+      int groups = c.groups();
+      int split = task % rowSplits;
+      int rest = task / rowSplits;
+      int jb = rest % columnBlocks;
+      int g = (rest / columnBlocks) % groups;
+      int n = rest / columnBlocks / groups;
+      int blocks = (c.outChannels() / groups + MR - 1) / MR;
+      tile(this, n, g, jb, blocks * split / rowSplits, blocks * (split + 1) / rowSplits,
+          SCRATCH.get());
+    }
+  }
+
+  /** Per-thread packing and accumulation buffers, grown as needed and then reused. */
+  private static final class Scratch {
+    float[] panel = new float[0];
+    float[] acc = new float[0];
+    final int[] runStart = new int[NR];
+    final int[] runOrigin = new int[NR];
+    final int[] runLength = new int[NR];
+    final float[] tile = new float[MR * NR];
+
+    float[] panel(int floats) {
+      if (panel.length < floats) {
+        panel = new float[floats];
+      }
+      return panel;
+    }
+
+    float[] acc(int floats) {
+      if (acc.length < floats) {
+        acc = new float[floats];
+      }
+      return acc;
+    }
+  }
+
+  /** Tasks per thread a convolution aims for, so that uneven tasks still balance. */
+  static final int TASKS_PER_THREAD = 8;
+
+  /** The reduction is split into blocks of this many, so a block of the panel stays in L1. */
+  static final int KC = 256;
+
+  private static final ThreadLocal<ConvJob> JOBS = ThreadLocal.withInitial(ConvJob::new);
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  static void conv(Parallel par, Conv2d c, int batch, float[] in, int inOff, float[] packed,
+      float[] bias, float[] res, int resOff, boolean relu, float[] out, int outOff) {
+    ConvJob job = JOBS.get();
+    job.c = c;
+    job.in = in;
+    job.inOff = inOff;
+    job.w = packed;
+    job.bias = bias;
+    job.res = res;
+    job.resOff = resOff;
+    job.relu = relu;
+    job.out = out;
+    job.outOff = outOff;
+    job.columnBlocks = (c.outHeight() * c.outWidth() + NR - 1) / NR;
+    // Enough tasks to balance the threads: split the output channels too when the images are
+    // small, at the price of packing their columns once per split.
+    int tiles = batch * c.groups() * job.columnBlocks;
+    int blocks = (c.outChannels() / c.groups() + MR - 1) / MR;
+    job.rowSplits = Math.max(1, Math.min(blocks / 4, TASKS_PER_THREAD * par.threads() / tiles));
+    try {
+      par.run(tiles * job.rowSplits, job);
+    } finally {
+      job.in = null;
+      job.out = null;
+      job.res = null;
+    }
+  }
+
+  /**
+   * One column block of one group of one image: pack its columns, then for each block of the
+   * reduction run the row panels {@code [mbFrom, mbTo)}, accumulating in {@code acc} until the last block writes the
+   * output through the epilogue.
+   */
+  private static void tile(ConvJob j, int n, int g, int jb, int mbFrom, int mbTo,
+      Scratch scratch) {
+    Conv2d c = j.c;
+    int groups = c.groups();
+    int cinG = c.inChannels() / groups;
+    int coutG = c.outChannels() / groups;
+    int k = cinG * c.kernel() * c.kernel();
+    int plane = c.outHeight() * c.outWidth();
+    int p0 = jb * NR;
+    int width = Math.min(NR, plane - p0);
+    int inBase = j.inOff + (n * c.inChannels() + g * cinG) * c.inHeight() * c.inWidth();
+    float[] panel = scratch.panel(k * NR);
+    packColumns(c, j.in, inBase, p0, width, cinG, panel, scratch);
+    int blocks = (coutG + MR - 1) / MR;
+    float[] tile = scratch.tile;
+    float[] acc = k > KC ? scratch.acc(blocks * MR * NR) : null;
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int k1 = Math.min(k, k0 + KC);
+      for (int mb = mbFrom; mb < mbTo; mb++) {
+        microKernel(j.w, (g * blocks + mb) * k * MR, panel, k0, k1, tile);
+        if (acc != null) {
+          accumulate(tile, k0 == 0, acc, mb * MR * NR);
+          if (k1 < k) {
+            continue;
+          }
+          System.arraycopy(acc, mb * MR * NR, tile, 0, MR * NR);
+        }
+        int m0 = g * coutG + mb * MR;
+        epilogue(j, tile, m0, Math.min(MR, coutG - mb * MR),
+            (n * c.outChannels() + m0) * plane + p0, plane, width);
+      }
+    }
+  }
+
+  /**
+   * im2col of {@code width} output positions from {@code p0}, zero beyond, as {@code [k][NR]}. The
+   * positions fall into a few runs along output rows; for stride 1 each run is a contiguous piece
+   * of an input row, copied at once with its out-of-image ends zeroed.
+   */
+  private static void packColumns(Conv2d c, float[] in, int inBase, int p0, int width, int cinG,
+      float[] panel, Scratch scratch) {
+    int h = c.inHeight();
+    int w = c.inWidth();
+    int ow = c.outWidth();
+    int ks = c.kernel();
+    int s = c.stride();
+    int pad = c.padding();
+    int d = c.dilation();
+    if (ks == 1 && s == 1 && pad == 0 && width == NR) {
+      for (int ic = 0; ic < cinG; ic++) {
+        System.arraycopy(in, inBase + ic * h * w + p0, panel, ic * NR, NR);
+      }
+      return;
+    }
+    // runs: [start column in the block, length, output row, first output column]
+    int[] runStart = scratch.runStart;
+    int[] runOrigin = scratch.runOrigin;
+    int runs = 0;
+    for (int jj = 0; jj < width; runs++) {
+      int p = p0 + jj;
+      int oy = p / ow;
+      int ox = p % ow;
+      int len = Math.min(width - jj, ow - ox);
+      runStart[runs] = jj;
+      runOrigin[runs] = (oy << 16) | ox;
+      jj += len;
+      scratch.runLength[runs] = len;
+    }
+    for (int ic = 0, dst = 0; ic < cinG; ic++) {
+      int chan = inBase + ic * h * w;
+      for (int ky = 0; ky < ks; ky++) {
+        for (int kx = 0; kx < ks; kx++, dst += NR) {
+          for (int r = 0; r < runs; r++) {
+            int at = dst + runStart[r];
+            int len = scratch.runLength[r];
+            int iy = (runOrigin[r] >>> 16) * s - pad + ky * d;
+            int ix0 = (runOrigin[r] & 0xffff) * s - pad + kx * d;
+            if (iy < 0 || iy >= h) {
+              Arrays.fill(panel, at, at + len, 0f);
+              continue;
+            }
+            int row = chan + iy * w;
+            if (s == 1) {
+              int lo = Math.max(0, -ix0);
+              int hi = Math.min(len, w - ix0);
+              if (hi <= lo) {
+                Arrays.fill(panel, at, at + len, 0f);
+                continue;
+              }
+              Arrays.fill(panel, at, at + lo, 0f);
+              System.arraycopy(in, row + ix0 + lo, panel, at + lo, hi - lo);
+              Arrays.fill(panel, at + hi, at + len, 0f);
+            } else {
+              for (int q = 0; q < len; q++) {
+                int ix = ix0 + q * s;
+                panel[at + q] = ix >= 0 && ix < w ? in[row + ix] : 0f;
+              }
+            }
+          }
+          Arrays.fill(panel, dst + width, dst + NR, 0f);
+        }
+      }
+    }
+  }
+
+  /**
+   * {@code MR x NR} products over reduction indices {@code [k0, k1)} into {@code tile}: twelve
+   * accumulators (six rows, two vectors of eight columns) that stay in registers. Kept this small
+   * on purpose: the JIT must inline every Vector API call here, or the vectors are boxed.
+   */
+  private static void microKernel(float[] a, int aOff, float[] b, int k0, int k1, float[] tile) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c30 = c00;
+    FloatVector c31 = c00;
+    FloatVector c40 = c00;
+    FloatVector c41 = c00;
+    FloatVector c50 = c00;
+    FloatVector c51 = c00;
+    for (int i = k0, ai = aOff + k0 * MR, bi = k0 * NR; i < k1; i++, ai += MR, bi += NR) {
+      FloatVector b0 = FloatVector.fromArray(S, b, bi);
+      FloatVector b1 = FloatVector.fromArray(S, b, bi + 8);
+      FloatVector x = FloatVector.broadcast(S, a[ai]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[ai + 1]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[ai + 2]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[ai + 3]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(S, a[ai + 4]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, a[ai + 5]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+    }
+    c00.intoArray(tile, 0);
+    c01.intoArray(tile, 8);
+    c10.intoArray(tile, 16);
+    c11.intoArray(tile, 24);
+    c20.intoArray(tile, 32);
+    c21.intoArray(tile, 40);
+    c30.intoArray(tile, 48);
+    c31.intoArray(tile, 56);
+    c40.intoArray(tile, 64);
+    c41.intoArray(tile, 72);
+    c50.intoArray(tile, 80);
+    c51.intoArray(tile, 88);
+  }
+
+  /** Adds {@code tile} to the partial sums of earlier reduction blocks in {@code acc}. */
+  private static void accumulate(float[] tile, boolean first, float[] acc, int accOff) {
+    if (first) {
+      System.arraycopy(tile, 0, acc, accOff, MR * NR);
+      return;
+    }
+    for (int i = 0; i < MR * NR; i += 8) {
+      FloatVector.fromArray(S, acc, accOff + i).add(FloatVector.fromArray(S, tile, i))
+          .intoArray(acc, accOff + i);
+    }
+  }
+
+  /**
+   * Writes {@code rows} finished rows of {@code tile} through the epilogue: bias, residual, ReLU;
+   * only the first {@code width} columns exist.
+   */
+  private static void epilogue(ConvJob j, float[] tile, int m0, int rows, int outBase, int plane,
+      int width) {
+    FloatVector zero = FloatVector.zero(S);
+    for (int r = 0; r < rows; r++) {
+      int at = outBase + r * plane;
+      float bias = j.bias == null ? 0f : j.bias[m0 + r];
+      if (width == NR) {
+        for (int half = 0; half < NR; half += 8) {
+          FloatVector v = FloatVector.fromArray(S, tile, r * NR + half).add(bias);
+          if (j.res != null) {
+            v = v.add(FloatVector.fromArray(S, j.res, j.resOff + at + half));
+          }
+          if (j.relu) {
+            v = v.max(zero);
+          }
+          v.intoArray(j.out, j.outOff + at + half);
+        }
+      } else {
+        for (int i = 0; i < width; i++) {
+          float v = tile[r * NR + i] + bias;
+          if (j.res != null) {
+            v += j.res[j.resOff + at + i];
+          }
+          j.out[j.outOff + at + i] = j.relu ? Math.max(v, 0f) : v;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package dev.resnetc.runtime;
+
+import static com.google.common.truth.Truth.assertThat;
+import static com.google.common.truth.Truth.assertWithMessage;
+import static dev.resnetc.runtime.Tensors.random;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Vector API convolution against the scalar one, at sizes around the vector length and the
+ * 6x16 tile (tails in both directions), with groups, strides, dilation, 1x1 and 7x7 kernels, the
+ * fused epilogue, tensors at offsets, and 1 and 2 threads.
+ */
+class VectorConvTest {
+  private final Random random = new Random(11);
+
+  private void check(Conv2d c, int batch, boolean bias, boolean residual, boolean relu,
+      int threads) {
+    float[] in = random(random, 5 + batch * c.inSize());
+    float[] w = random(random, c.weightSize());
+    float[] b = bias ? random(random, c.outChannels()) : null;
+    int size = batch * c.outSize();
+    float[] res = residual ? random(random, size + 3) : null;
+    float[] expected = new float[size + 7];
+    Kernels.conv2d(c, batch, in, 5, w, b, res, 3, relu, expected, 7);
+    float[] actual = new float[size + 7];
+    Arrays.fill(actual, Float.NaN);
+    Kernels.conv2d(Parallel.of(threads), c, batch, in, 5, Kernels.prepare(c, w), b, res, 3, relu,
+        actual, 7);
+    for (int i = 7; i < size + 7; i++) {
+      assertWithMessage("%s batch %s at %s", c, batch, i).that(actual[i])
+          .isWithin(1e-4f * (1 + Math.abs(expected[i]))).of(expected[i]);
+    }
+    assertThat(Float.isNaN(actual[0])).isTrue();
+  }
+
+  @Test
+  void vectorPathIsTheOneUnderTest() {
+    assertThat(Kernels.VECTORIZED).isTrue();
+    assertThat(Kernels.prepare(new Conv2d(1, 1, 1, 1, 1, 1, 0, 1, 1), new float[1]).vectorized())
+        .isTrue();
+  }
+
+  @Test
+  void matchesScalarAroundTileSizes() {
+    for (int cout : new int[] {1, 5, 6, 7, 12, 13}) {
+      for (int hw : new int[] {1, 3, 4, 5, 9}) {
+        check(new Conv2d(3, hw, hw + 1, cout, 3, 1, 1, 1, 1), 2, true, true, true, 1);
+      }
+    }
+  }
+
+  @Test
+  void matchesScalarForResNetShapes() {
+    check(new Conv2d(3, 23, 23, 8, 7, 2, 3, 1, 1), 1, false, false, true, 2);
+    check(new Conv2d(16, 9, 9, 32, 1, 1, 0, 1, 1), 2, true, true, false, 2);
+    check(new Conv2d(16, 8, 8, 16, 1, 1, 0, 1, 1), 1, false, true, true, 2);
+    check(new Conv2d(16, 9, 9, 32, 1, 2, 0, 1, 1), 2, false, false, false, 2);
+    check(new Conv2d(8, 7, 7, 8, 3, 1, 1, 1, 1), 3, true, true, true, 2);
+  }
+
+  @Test
+  void matchesScalarWhenTheReductionSpansSeveralBlocks() {
+    int k = VectorKernels.KC;
+    check(new Conv2d(k + 3, 4, 5, 7, 1, 1, 0, 1, 1), 1, true, true, true, 2);
+    check(new Conv2d(2 * k / 9 + 1, 6, 6, 13, 3, 1, 1, 1, 1), 2, false, true, true, 1);
+    check(new Conv2d(2 * k, 5, 5, 6, 1, 1, 0, 1, 1), 1, true, false, false, 2);
+  }
+
+  @Test
+  void matchesScalarWithGroupsAndDilation() {
+    check(new Conv2d(8, 10, 10, 12, 3, 1, 2, 2, 4), 2, true, false, true, 2);
+  }
+
+  @Test
+  void residualMayBeTheOutputItself() {
+    Conv2d c = new Conv2d(4, 6, 6, 4, 3, 1, 1, 1, 1);
+    float[] in = random(random, c.inSize());
+    float[] w = random(random, c.weightSize());
+    float[] res = random(random, c.outSize());
+    float[] expected = new float[c.outSize()];
+    Kernels.conv2d(c, 1, in, 0, w, null, res, 0, true, expected, 0);
+    float[] inPlace = res.clone();
+    Kernels.conv2d(Parallel.of(2), c, 1, in, 0, Kernels.prepare(c, w), null, inPlace, 0, true,
+        inPlace, 0);
+    for (int i = 0; i < expected.length; i++) {
+      assertThat(inPlace[i]).isWithin(1e-4f).of(expected[i]);
+    }
+  }
+}
