@@ -76,6 +76,13 @@ abstract class AbstractGenerateMojo extends AbstractMojo {
   @Parameter(defaultValue = "${mojoExecution}", readonly = true, required = true)
   MojoExecution execution;
 
+  /**
+   * Set by Eclipse m2e, whose build context turns messages into markers. Outside it the build
+   * context would only log each message a second time, in another form.
+   */
+  @Parameter(defaultValue = "${m2e.version}", readonly = true)
+  String m2eVersion;
+
   final BuildContext buildContext;
 
   AbstractGenerateMojo(BuildContext buildContext) {
@@ -226,7 +233,7 @@ abstract class AbstractGenerateMojo extends AbstractMojo {
           default -> log.info(line);
         }
       }
-      if (m.severity() != Severity.NOTE) {
+      if (m2eVersion != null && m.severity() != Severity.NOTE) {
         buildContext.addMessage(m.file().toFile(), m.line(), m.column(), m.headline(),
             m.severity() == Severity.ERROR
                 ? BuildContext.SEVERITY_ERROR : BuildContext.SEVERITY_WARNING, null);
