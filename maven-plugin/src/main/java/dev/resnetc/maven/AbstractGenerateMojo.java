@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import javax.lang.model.SourceVersion;
 import org.apache.maven.artifact.Artifact;
+import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecution;
 import org.apache.maven.plugin.MojoExecutionException;
@@ -76,12 +77,8 @@ abstract class AbstractGenerateMojo extends AbstractMojo {
   @Parameter(defaultValue = "${mojoExecution}", readonly = true, required = true)
   MojoExecution execution;
 
-  /**
-   * Set by Eclipse m2e, whose build context turns messages into markers. Outside it the build
-   * context would only log each message a second time, in another form.
-   */
-  @Parameter(defaultValue = "${m2e.version}", readonly = true)
-  String m2eVersion;
+  @Parameter(defaultValue = "${session}", readonly = true, required = true)
+  MavenSession session;
 
   final BuildContext buildContext;
 
@@ -215,7 +212,17 @@ abstract class AbstractGenerateMojo extends AbstractMojo {
     }
   }
 
+  /**
+   * Eclipse m2e, whose build context turns messages into markers, sets {@code m2e.version}. Outside
+   * it the build context would only log each message a second time, in another form.
+   */
+  private boolean inEclipse() {
+    return session.getSystemProperties().getProperty("m2e.version") != null
+        || session.getUserProperties().getProperty("m2e.version") != null;
+  }
+
   private void report(NetworkGenerator.Outcome outcome) {
+    boolean markers = inEclipse();
     Set<File> markedFiles = new HashSet<>();
     outcome.checked().forEach(p -> markedFiles.add(p.toFile()));
     outcome.messages().forEach(m -> markedFiles.add(m.file().toFile()));
@@ -233,7 +240,7 @@ abstract class AbstractGenerateMojo extends AbstractMojo {
           default -> log.info(line);
         }
       }
-      if (m2eVersion != null && m.severity() != Severity.NOTE) {
+      if (markers && m.severity() != Severity.NOTE) {
         buildContext.addMessage(m.file().toFile(), m.line(), m.column(), m.headline(),
             m.severity() == Severity.ERROR
                 ? BuildContext.SEVERITY_ERROR : BuildContext.SEVERITY_WARNING, null);
