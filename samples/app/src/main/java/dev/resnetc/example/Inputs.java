@@ -46,8 +46,8 @@ public final class Inputs {
    * with ImageNet's mean and standard deviation. Returns one CHW sample.
    */
   public static float[] imageNet(BufferedImage image, int h, int w) {
-    double scale = Math.round(Math.min(h, w) * 256.0 / 224.0)
-        / Math.min(image.getWidth(), image.getHeight());
+    double shorter = Math.round(Math.min(h, w) * 256.0 / 224.0);
+    double scale = shorter / Math.min(image.getWidth(), image.getHeight());
     double scaledW = image.getWidth() * scale;
     double scaledH = image.getHeight() * scale;
     // The crop's corners, mapped back into the source image.

@@ -106,6 +106,25 @@ class ClassifyTest {
   }
 
   @Test
+  void imageNetPreprocessingCropsTheCentreOfTheScaledImage() {
+    // A wide image whose outer quarters are red: the centre crop sees only the green middle.
+    BufferedImage wide = new BufferedImage(128, 64, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = wide.createGraphics();
+    g.setColor(Color.RED);
+    g.fillRect(0, 0, 128, 64);
+    g.setColor(Color.GREEN);
+    g.fillRect(32, 0, 64, 64);
+    g.dispose();
+
+    float[] chw = Inputs.imageNet(wide, 32, 32);
+
+    for (int i = 0; i < 32 * 32; i++) {
+      assertThat((double) chw[i]).isWithin(1e-5).of(-0.485 / 0.229);
+      assertThat((double) chw[1024 + i]).isWithin(1e-5).of((1 - 0.456) / 0.224);
+    }
+  }
+
+  @Test
   void oneLoadedNetworkServesManyThreadsAtOnce() throws Exception {
     Classifier shared = Classifier.load(WEIGHTS);
     float[] batch = Inputs.read(INPUT, Classifier.inputShape());
