@@ -26,6 +26,16 @@ class ClassifyTest {
   private static final Path WEIGHTS = REFERENCE.resolve("weights.safetensors");
   private static final Path INPUT = REFERENCE.resolve("input.npy");
 
+  /** A {@code w x h} RGB image of one colour. */
+  private static BufferedImage canvas(int w, int h, Color colour) {
+    BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = image.createGraphics();
+    g.setColor(colour);
+    g.fillRect(0, 0, w, h);
+    g.dispose();
+    return image;
+  }
+
   private static String classify(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -74,10 +84,8 @@ class ClassifyTest {
 
   @Test
   void classifiesAnImageFileThroughImageNetPreprocessing(@TempDir Path dir) throws IOException {
-    BufferedImage image = new BufferedImage(48, 40, BufferedImage.TYPE_INT_RGB);
+    BufferedImage image = canvas(48, 40, Color.ORANGE);
     Graphics2D g = image.createGraphics();
-    g.setColor(Color.ORANGE);
-    g.fillRect(0, 0, 48, 40);
     g.setColor(Color.BLUE);
     g.fillOval(10, 8, 24, 24);
     g.dispose();
@@ -92,13 +100,7 @@ class ClassifyTest {
 
   @Test
   void imageNetPreprocessingNormalisesAPlainImageToKnownValues() {
-    BufferedImage grey = new BufferedImage(64, 80, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = grey.createGraphics();
-    g.setColor(new Color(128, 128, 128));
-    g.fillRect(0, 0, 64, 80);
-    g.dispose();
-
-    float[] chw = Inputs.imageNet(grey, 32, 32);
+    float[] chw = Inputs.imageNet(canvas(64, 80, new Color(128, 128, 128)), 32, 32);
 
     assertThat(chw).hasLength(3 * 32 * 32);
     assertThat((double) chw[0]).isWithin(1e-5).of((128 / 255.0 - 0.485) / 0.229);
@@ -108,10 +110,8 @@ class ClassifyTest {
   @Test
   void imageNetPreprocessingCropsTheCentreOfTheScaledImage() {
     // A wide image whose outer quarters are red: the centre crop sees only the green middle.
-    BufferedImage wide = new BufferedImage(128, 64, BufferedImage.TYPE_INT_RGB);
+    BufferedImage wide = canvas(128, 64, Color.RED);
     Graphics2D g = wide.createGraphics();
-    g.setColor(Color.RED);
-    g.fillRect(0, 0, 128, 64);
     g.setColor(Color.GREEN);
     g.fillRect(32, 0, 64, 64);
     g.dispose();
