@@ -3,11 +3,17 @@ package dev.resnetc.cli;
 import com.palantir.javapoet.JavaFile;
 import dev.resnetc.compiler.Compilation;
 import dev.resnetc.compiler.Resnetc;
+import dev.resnetc.compiler.opt.Optimizer;
+import dev.resnetc.compiler.opt.Pass;
+import dev.resnetc.compiler.report.IrDump;
+import java.io.PrintWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import javax.lang.model.SourceVersion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,8 +42,32 @@ final class CompileCommand implements Callable<Integer> {
       description = "Java package of the generated class (default: the unnamed package).")
   String packageName;
 
+  @Option(names = "-O", paramLabel = "LEVEL", defaultValue = "1",
+      description = "Optimization level: 1 (default) folds BatchNorm, fuses residual adds and"
+          + " ReLUs into convolutions and plans one activation arena; 0 keeps the graph as"
+          + " written.")
+  int level;
+
+  @Option(names = "--report", description = "Print what the optimizer did and the activation"
+      + " memory.")
+  boolean report;
+
+  @Option(names = "--dump-ir-after", paramLabel = "PASS",
+      description = "Print the IR after PASS: InsertProjections (before optimizing), RemoveNoOps,"
+          + " FoldBatchNorm, FuseResidualEpilogue, or all.")
+  String dumpAfter;
+
   @Override
   public Integer call() {
+    if (level < 0 || level > 1) {
+      throw new CliException("-O must be 0 or 1, got " + level);
+    }
+    List<String> passes = Stream.concat(Stream.of("InsertProjections"),
+        Optimizer.O1.stream().map(Pass::name)).toList();
+    if (dumpAfter != null && !dumpAfter.equals("all") && !passes.contains(dumpAfter)) {
+      throw new CliException("unknown pass '" + dumpAfter + "' for --dump-ir-after; passes: "
+          + String.join(", ", passes) + ", all");
+    }
     if (!packageName.isEmpty() && !SourceVersion.isName(packageName)) {
       throw new CliException("invalid package name '" + packageName + "'");
     }
@@ -49,7 +79,19 @@ final class CompileCommand implements Callable<Integer> {
     if (compilation.isEmpty()) {
       return Main.EXIT_SOURCE_ERRORS;
     }
-    JavaFile javaFile = Resnetc.generate(compilation.get(), packageName);
+    PrintWriter out = spec.commandLine().getOut();
+    if (dumpAfter != null && (dumpAfter.equals("all") || dumpAfter.equals("InsertProjections"))) {
+      out.println("== IR after InsertProjections");
+      IrDump.print(compilation.get(), out);
+    }
+    Resnetc.Output generated = Resnetc.generate(compilation.get(), packageName, level,
+        (pass, c) -> {
+          if (dumpAfter != null && (dumpAfter.equals("all") || dumpAfter.equals(pass.name()))) {
+            out.println("== IR after " + pass.name());
+            IrDump.print(c, out);
+          }
+        });
+    JavaFile javaFile = generated.file();
     Path written;
     try {
       // JavaPoet creates the package's directories but not DIR itself.
@@ -58,7 +100,26 @@ final class CompileCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new CliException("cannot write to '" + output + "': " + Frontend.describe(e));
     }
-    spec.commandLine().getOut().println("wrote " + written);
+    out.println("wrote " + written);
+    if (report) {
+      printReport(generated, out);
+    }
+    out.flush();
     return Main.EXIT_OK;
+  }
+
+  /** The optimizer's figures, one per line; outside checks read these lines. */
+  private static void printReport(Resnetc.Output g, PrintWriter out) {
+    out.println("folded batchnorm: " + g.stats().foldedBatchNorms());
+    out.println("fused residual add: " + g.stats().fusedResidualAdds());
+    out.println("fused relu: " + g.stats().fusedRelus());
+    out.println("removed no-ops: " + g.stats().removedNoOps());
+    out.println("kernel calls: " + g.kernelCallsBefore() + " -> " + g.kernelCallsAfter());
+    out.println("activation memory: " + bytes(g.memory().arena()) + " bytes (lower bound "
+        + bytes(g.memory().lowerBound()) + ", unplanned " + bytes(g.memory().unplanned()) + ")");
+  }
+
+  private static long bytes(long floats) {
+    return floats * Float.BYTES;
   }
 }

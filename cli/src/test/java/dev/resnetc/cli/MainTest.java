@@ -79,6 +79,52 @@ class MainTest {
   }
 
   @Test
+  void compileReportPrintsWhatTheOptimizerDid() throws IOException {
+    Path source = write("Small.resnet", SMALL);
+    Result r = run("compile", source.toString(), "-o", dir.resolve("out").toString(), "--report");
+    assertThat(r.status()).isEqualTo(0);
+    // Small: conv -> batchnorm -> relu -> global_avgpool -> flatten -> dense
+    assertThat(r.out()).contains("folded batchnorm: 1\n");
+    assertThat(r.out()).contains("fused residual add: 0\n");
+    assertThat(r.out()).contains("fused relu: 1\n");
+    assertThat(r.out()).contains("kernel calls: 5 -> 3\n");
+    // the conv output (3x4x4 = 48 floats) and the pooled 3 floats are live together at the
+    // pooling step, in the arena; the input and the 500 outputs are the caller's arrays
+    assertThat(r.out()).contains("activation memory: 204 bytes (lower bound 204, unplanned 204)");
+  }
+
+  @Test
+  void compileAtO0KeepsEveryLayer() throws IOException {
+    Path source = write("Small.resnet", SMALL);
+    Result r = run("compile", source.toString(), "-o", dir.resolve("out").toString(), "-O0",
+        "--report");
+    assertThat(r.status()).isEqualTo(0);
+    assertThat(r.out()).contains("folded batchnorm: 0\n");
+    assertThat(r.out()).contains("kernel calls: 5 -> 5\n");
+    assertThat(Files.readString(dir.resolve("out/Small.java"))).contains("Kernels.batchNorm(");
+  }
+
+  @Test
+  void dumpIrAfterAPassPrintsTheRewrittenGraph() throws IOException {
+    Path source = write("Small.resnet", SMALL);
+    Result r = run("compile", source.toString(), "-o", dir.resolve("out").toString(),
+        "--dump-ir-after", "FoldBatchNorm");
+    assertThat(r.status()).isEqualTo(0);
+    assertThat(r.out()).contains("== IR after FoldBatchNorm");
+    assertThat(r.out()).contains("= conv 3x3 c(%0) +batchnorm bn : [3, 4, 4]");
+    assertThat(r.out()).doesNotContain("== IR after FuseResidualEpilogue");
+  }
+
+  @Test
+  void dumpIrAfterAnUnknownPassIsAUsageError() throws IOException {
+    Path source = write("Small.resnet", SMALL);
+    Result r = run("compile", source.toString(), "--dump-ir-after", "Fold");
+    assertThat(r.status()).isEqualTo(2);
+    assertThat(r.err()).contains("unknown pass 'Fold'");
+    assertThat(r.err()).contains("FoldBatchNorm");
+  }
+
+  @Test
   void compilePrintsNotesToStderr() throws IOException {
     Path source = write("Proj.resnet", """
         network Proj(input: [4, 8, 8]) {

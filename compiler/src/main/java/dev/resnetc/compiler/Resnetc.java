@@ -3,12 +3,16 @@ package dev.resnetc.compiler;
 import com.palantir.javapoet.JavaFile;
 import dev.resnetc.compiler.codegen.JavaWriter;
 import dev.resnetc.compiler.codegen.KernelPlan;
+import dev.resnetc.compiler.codegen.MemoryPlan;
 import dev.resnetc.compiler.ir.Graph;
 import dev.resnetc.compiler.ir.Param;
 import dev.resnetc.compiler.ir.Shapes;
 import dev.resnetc.compiler.lower.Lower;
 import dev.resnetc.compiler.lower.Program;
 import dev.resnetc.compiler.lower.ProgramLoader;
+import dev.resnetc.compiler.opt.OptimizationStats;
+import dev.resnetc.compiler.opt.Optimizer;
+import dev.resnetc.compiler.opt.Pass;
 import dev.resnetc.compiler.pass.InferShapes;
 import dev.resnetc.compiler.pass.InsertProjections;
 import dev.resnetc.dsl.Diagnostics;
@@ -19,12 +23,14 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 /**
  * The resnetc compiler in one place. {@link #analyze} reads a {@code .resnet} file and its imports,
  * lowers the network to IR, infers and checks every shape and inserts the projections W_s; it stops
  * at the first stage that reported an error, so each stage sees only sound input. {@link #generate}
- * turns a checked network into one Java class. Nothing here prints: every problem goes to the
+ * optimizes a checked network (fold BatchNorm, fuse residual epilogues), plans its kernel calls and
+ * its activation arena, and writes one Java class. Nothing here prints: every problem goes to the
  * {@link Diagnostics}, and the caller (the CLI, the Maven plugin, a test) decides how to show it.
  */
 public final class Resnetc {
@@ -65,9 +71,28 @@ public final class Resnetc {
     return checkParamNames(c, diagnostics) ? Optional.of(c) : Optional.empty();
   }
 
-  /** Generates the network's class in {@code packageName} ("" for the default package). */
+  /** What code generation made, and the figures of {@code resnetc compile --report}. */
+  public record Output(JavaFile file, OptimizationStats stats, int kernelCallsBefore,
+      int kernelCallsAfter, MemoryPlan memory) {}
+
+  /** Generates the network's class in {@code packageName} ("" for the default package), -O1. */
   public static JavaFile generate(Compilation compilation, String packageName) {
-    return new JavaWriter(KernelPlan.of(compilation), packageName).write();
+    return generate(compilation, packageName, 1, (pass, c) -> {}).file();
+  }
+
+  /**
+   * Optimizes a checked network at {@code level} (0 or 1), plans its kernel calls and its
+   * activation arena, and writes its class; {@code afterPass} sees the IR after each pass.
+   */
+  public static Output generate(Compilation checked, String packageName, int level,
+      BiConsumer<Pass, Compilation> afterPass) {
+    OptimizationStats stats = new OptimizationStats();
+    Compilation optimized = Optimizer.run(checked, Optimizer.level(level), stats, afterPass);
+    KernelPlan plan = KernelPlan.of(optimized);
+    MemoryPlan memory = level == 0 ? MemoryPlan.unplanned(plan) : MemoryPlan.planned(plan);
+    JavaFile file = new JavaWriter(plan, memory, checked, packageName).write();
+    return new Output(file, stats, KernelPlan.of(checked).steps().size(), plan.steps().size(),
+        memory);
   }
 
   /** Two tensors with one name could not both be loaded; this happens when a W_s name is a label. */

@@ -9,8 +9,10 @@ public final class Fold {
   private Fold() {}
 
   /**
-   * The scaled weights; {@code weight} holds {@code gamma.length} output channels of equal size
-   * (for a convolution {@code [out, in/groups, k, k]}, for a dense layer {@code [out, in]}).
+   * Scales {@code weight} in place and returns it; it holds {@code gamma.length} output channels
+   * of equal size (for a convolution {@code [out, in/groups, k, k]}, for a dense layer
+   * {@code [out, in]}). In place, so loading a network needs no second copy of its weights; the
+   * generated classes only pass arrays they own.
    */
   public static float[] weight(float[] weight, float[] gamma, float[] var, double eps) {
     int channels = gamma.length;
@@ -20,14 +22,13 @@ public final class Fold {
           + " values, not a multiple of " + channels + " channels");
     }
     int per = weight.length / channels;
-    float[] out = new float[weight.length];
     for (int c = 0; c < channels; c++) {
       double scale = gamma[c] / Math.sqrt(var[c] + eps);
       for (int i = c * per; i < (c + 1) * per; i++) {
-        out[i] = (float) (weight[i] * scale);
+        weight[i] = (float) (weight[i] * scale);
       }
     }
-    return out;
+    return weight;
   }
 
   /** The shifted bias; {@code bias} may be null (a layer without bias). */

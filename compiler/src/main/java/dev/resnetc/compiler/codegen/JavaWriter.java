@@ -14,7 +14,9 @@ import dev.resnetc.compiler.Compilation;
 import dev.resnetc.compiler.ir.Node;
 import dev.resnetc.compiler.ir.Param;
 import dev.resnetc.compiler.ir.Shape;
+import dev.resnetc.runtime.Arenas;
 import dev.resnetc.runtime.Conv2d;
+import dev.resnetc.runtime.Fold;
 import dev.resnetc.runtime.Kernels;
 import dev.resnetc.runtime.Pool2d;
 import dev.resnetc.runtime.TensorFiles;
@@ -43,6 +45,8 @@ public final class JavaWriter {
   private static final TypeName FLOATS = ArrayTypeName.of(TypeName.FLOAT);
   private static final ClassName KERNELS = ClassName.get(Kernels.class);
   private static final ClassName WEIGHTS = ClassName.get(Weights.class);
+  private static final ClassName ARENAS = ClassName.get(Arenas.class);
+  private static final ClassName FOLD = ClassName.get(Fold.class);
   private static final ClassName TENSOR_SPEC = ClassName.get(TensorSpec.class);
   private static final ClassName TENSOR_FILES = ClassName.get(TensorFiles.class);
   private static final ClassName WEIGHTS_EXCEPTION = ClassName.get(WeightsException.class);
@@ -50,19 +54,27 @@ public final class JavaWriter {
       ClassName.get(String.class), FLOATS);
 
   private final KernelPlan plan;
+  private final MemoryPlan memory;
   private final Compilation compilation;
+  private final Compilation source;
   private final String packageName;
   private final NameAllocator names = new NameAllocator();
-  private final Map<String, String> fieldOfParam = new HashMap<>();
+  private final Map<String, String> fieldOfArray = new HashMap<>();
   private final Map<Object, String> constantOfGeometry = new LinkedHashMap<>();
 
-  public JavaWriter(KernelPlan plan, String packageName) {
+  /**
+   * Writes {@code plan} with its arena laid out by {@code memory}; {@code source} is the network
+   * as written, before optimization, which the class Javadoc describes.
+   */
+  public JavaWriter(KernelPlan plan, MemoryPlan memory, Compilation source, String packageName) {
     this.plan = plan;
+    this.memory = memory;
     this.compilation = plan.compilation();
+    this.source = source;
     this.packageName = packageName;
-    for (String reserved : List.of("input", "n", "w", "weights", "file", "in", "stripPrefix",
-        "resource", "INPUT_SHAPE", "OUTPUT_SHAPE", "PARAMETERS", "PARAMETER_COUNT",
-        "MULTIPLY_ADDS")) {
+    for (String reserved : List.of("input", "output", "arena", "arenas", "n", "w", "weights",
+        "file", "in", "stripPrefix", "resource", "INPUT_SHAPE", "OUTPUT_SHAPE", "PARAMETERS",
+        "PARAMETER_COUNT", "MULTIPLY_ADDS", "ACTIVATION_BYTES", "ARENA_FLOATS")) {
       names.newName(reserved, reserved);
     }
   }
@@ -73,13 +85,17 @@ public final class JavaWriter {
         .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
         .addJavadoc(classJavadoc(className));
     addConstants(type);
-    for (Param p : plan.params()) {
-      String field = names.newName(p.name(), p.name());
-      fieldOfParam.put(p.name(), field);
+    for (KernelPlan.Array a : plan.arrays()) {
+      String field = names.newName(a.key(), a);
+      fieldOfArray.put(a.key(), field);
       type.addField(FieldSpec.builder(FLOATS, field, Modifier.PRIVATE, Modifier.FINAL)
-          .addJavadoc("$L $L", p.name(), Arrays.toString(p.shape()))
+          .addJavadoc("$L$L", a.key(), a.fold().map(f -> ", with " + f.batchNorm() + " folded in")
+              .orElse(""))
           .build());
     }
+    type.addField(FieldSpec.builder(ARENAS, "arenas", Modifier.PRIVATE, Modifier.FINAL)
+        .initializer("new $T()", ARENAS)
+        .build());
     MethodSpec forward = forward();
     type.addFields(geometryFields());
     type.addMethod(constructor());
@@ -115,7 +131,7 @@ public final class JavaWriter {
             String.format("%,d", compilation.multiplyAdds()))
         .add("<pre>\n")
         .add("$L\n", String.format("%-24s %-18s %12s", "layer", "output", "parameters"));
-    for (Row row : topLevel(compilation)) {
+    for (Row row : topLevel(source)) {
       doc.add("$L\n", String.format("%-24s %-18s %,12d", row.name(), row.output(), row.params()));
     }
     return doc.add("</pre>\n\n")
@@ -141,6 +157,16 @@ public final class JavaWriter {
             Modifier.STATIC, Modifier.FINAL)
         .addJavadoc("Multiply-adds of convolutions and dense layers for one image.\n")
         .initializer("$LL", compilation.multiplyAdds())
+        .build());
+    type.addField(FieldSpec.builder(TypeName.LONG, "ACTIVATION_BYTES", Modifier.PUBLIC,
+            Modifier.STATIC, Modifier.FINAL)
+        .addJavadoc("Bytes of activation memory (one arena) per image; a batch of N uses N times"
+            + " as much.\n")
+        .initializer("$LL", memory.arena() * Float.BYTES)
+        .build());
+    type.addField(FieldSpec.builder(TypeName.INT, "ARENA_FLOATS", Modifier.PRIVATE,
+            Modifier.STATIC, Modifier.FINAL)
+        .initializer("$L", memory.arena())
         .build());
     type.addField(shapeField("INPUT_SHAPE", compilation.graph().inputShape()));
     type.addField(shapeField("OUTPUT_SHAPE", compilation.outputShape()));
@@ -187,14 +213,32 @@ public final class JavaWriter {
         .build();
   }
 
-  /** The constructor every path ends in: takes tensors that already passed the checks. */
+  /**
+   * The constructor every path ends in: takes tensors that already passed the checks, and folds
+   * BatchNorms into the layers before them.
+   */
   private MethodSpec checkedConstructor() {
     MethodSpec.Builder m = MethodSpec.constructorBuilder()
         .addModifiers(Modifier.PRIVATE)
         .addParameter(ParameterizedTypeName.get(ClassName.get(Function.class),
             ClassName.get(String.class), FLOATS), "w");
-    for (Param p : plan.params()) {
-      m.addStatement("this.$N = w.apply($S)", fieldOfParam.get(p.name()), p.name());
+    for (KernelPlan.Array a : plan.arrays()) {
+      String field = fieldOfArray.get(a.key());
+      if (a.fold().isEmpty()) {
+        m.addStatement("this.$N = w.apply($S)", field, a.source().orElseThrow());
+        continue;
+      }
+      String bn = a.fold().get().batchNorm();
+      double eps = a.fold().get().eps();
+      if (a.isBias()) {
+        m.addStatement("this.$N = $T.bias($L, w.apply($S), w.apply($S), w.apply($S), w.apply($S),"
+                + " $L)", field, FOLD, a.source().map(src -> CodeBlock.of("w.apply($S)", src))
+                .orElse(CodeBlock.of("null")), bn + ".weight", bn + ".bias",
+            bn + ".running_mean", bn + ".running_var", eps);
+      } else {
+        m.addStatement("this.$N = $T.weight(w.apply($S), w.apply($S), w.apply($S), $L)", field,
+            FOLD, a.source().orElseThrow(), bn + ".weight", bn + ".running_var", eps);
+      }
     }
     return m.build();
   }
@@ -267,27 +311,39 @@ public final class JavaWriter {
             join(compilation.outputShape().dims()))
         .returns(FLOATS)
         .addParameter(FLOATS, "input")
-        .addStatement("int n = $T.batchOf(input, INPUT_SHAPE)", WEIGHTS);
-    String[] buffer = new String[plan.buffers().size()];
-    buffer[0] = "input";
+        .addStatement("int n = $T.batchOf(input, INPUT_SHAPE)", WEIGHTS)
+        .addStatement("float[] output = new float[$T.multiplyExact(n, $L)]", Math.class,
+            compilation.outputShape().size())
+        .addStatement("float[] arena = arenas.take((long) n * ARENA_FLOATS)")
+        .beginControlFlow("try");
     for (KernelPlan.Step step : plan.steps()) {
-      int out = step.out();
-      KernelPlan.Buffer b = plan.buffers().get(out);
-      buffer[out] = names.newName("v_" + b.producer(), b);
-      m.addStatement("float[] $N = new float[$T.multiplyExact(n, $L)]", buffer[out], Math.class,
-          b.perImage());
-      m.addStatement(call(step, buffer));
+      m.addStatement(call(step));
     }
-    if (plan.outputBuffer() == 0) {
-      m.addStatement("return input.clone()");
-    } else {
-      m.addStatement("return $N", buffer[plan.outputBuffer()]);
-    }
-    return m.build();
+    return m.nextControlFlow("finally")
+        .addStatement("arenas.give(arena)")
+        .endControlFlow()
+        .addStatement("return output")
+        .build();
   }
 
-  private String field(String param) {
-    return param == null ? "null" : "this." + fieldOfParam.get(param);
+  /** A buffer as the two kernel arguments array, offset. */
+  private CodeBlock at(int buffer) {
+    if (buffer == KernelPlan.INPUT) {
+      return CodeBlock.of("input, 0");
+    }
+    if (buffer == plan.outputBuffer()) {
+      return CodeBlock.of("output, 0");
+    }
+    int offset = memory.offset(buffer);
+    return offset == 0 ? CodeBlock.of("arena, 0") : CodeBlock.of("arena, $L * n", offset);
+  }
+
+  private CodeBlock residual(int buffer) {
+    return buffer < 0 ? CodeBlock.of("null, 0") : at(buffer);
+  }
+
+  private String field(String key) {
+    return key == null ? "null" : "this." + fieldOfArray.get(key);
   }
 
   private String geometry(Object g, String node) {
@@ -313,38 +369,42 @@ public final class JavaWriter {
   }
 
   /** The kernel call of one step; every buffer it names is already declared. */
-  private CodeBlock call(KernelPlan.Step s, String[] b) {
+  private CodeBlock call(KernelPlan.Step s) {
     if (s instanceof KernelPlan.Step.Conv c) {
-      return CodeBlock.of("$T.conv2d($N, n, $N, $L, $L, $N)", KERNELS,
-          geometry(c.geometry(), c.node()), b[c.in()], field(c.weight()), field(c.bias()),
-          b[c.out()]);
-    } else if (s instanceof KernelPlan.Step.BatchNorm x) {
-      return CodeBlock.of("$T.batchNorm(n, $L, $L, $N, $L, $L, $L, $L, $Lf, $N)", KERNELS,
-          x.channels(), x.spatial(), b[x.in()], field(x.gamma()), field(x.beta()),
-          field(x.mean()), field(x.var()), Float.toString(x.eps()), b[x.out()]);
-    } else if (s instanceof KernelPlan.Step.Relu x) {
-      return CodeBlock.of("$T.relu($N, $N.length, $N)", KERNELS, b[x.in()], b[x.out()],
-          b[x.out()]);
-    } else if (s instanceof KernelPlan.Step.Add x) {
-      return CodeBlock.of("$T.add($N, $N, $N.length, $N)", KERNELS, b[x.left()], b[x.right()],
-          b[x.out()], b[x.out()]);
-    } else if (s instanceof KernelPlan.Step.Pool x) {
-      return CodeBlock.of("$T.$L($N, n, $N, $N)", KERNELS, x.max() ? "maxPool2d" : "avgPool2d",
-          geometry(x.geometry(), x.node()), b[x.in()], b[x.out()]);
-    } else if (s instanceof KernelPlan.Step.GlobalAvgPool x) {
-      return CodeBlock.of("$T.globalAvgPool(n, $L, $L, $N, $N)", KERNELS, x.channels(),
-          x.spatial(), b[x.in()], b[x.out()]);
+      return CodeBlock.of("$T.conv2d($N, n, $L, $L, $L, $L, $L, $L)", KERNELS,
+          geometry(c.geometry(), c.node()), at(c.in()), field(c.weight()), field(c.bias()),
+          residual(c.residual()), c.relu(), at(c.out()));
     } else if (s instanceof KernelPlan.Step.Dense x) {
-      return CodeBlock.of("$T.dense(n, $L, $L, $N, $L, $L, $N)", KERNELS, x.inFeatures(),
-          x.outFeatures(), b[x.in()], field(x.weight()), field(x.bias()), b[x.out()]);
+      return CodeBlock.of("$T.dense(n, $L, $L, $L, $L, $L, $L, $L, $L)", KERNELS, x.inFeatures(),
+          x.outFeatures(), at(x.in()), field(x.weight()), field(x.bias()),
+          residual(x.residual()), x.relu(), at(x.out()));
+    } else if (s instanceof KernelPlan.Step.BatchNorm x) {
+      return CodeBlock.of("$T.batchNorm(n, $L, $L, $L, $L, $L, $L, $L, $Lf, false, $L)", KERNELS,
+          x.channels(), x.spatial(), at(x.in()), field(x.gamma()), field(x.beta()),
+          field(x.mean()), field(x.var()), Float.toString(x.eps()), at(x.out()));
+    } else if (s instanceof KernelPlan.Step.Relu x) {
+      return CodeBlock.of("$T.relu($L, n * $L, $L)", KERNELS, at(x.in()), x.perImage(),
+          at(x.out()));
+    } else if (s instanceof KernelPlan.Step.Add x) {
+      return CodeBlock.of("$T.add($L, $L, n * $L, false, $L)", KERNELS, at(x.left()),
+          at(x.right()), x.perImage(), at(x.out()));
+    } else if (s instanceof KernelPlan.Step.Pool x) {
+      return CodeBlock.of("$T.$L($N, n, $L, $L)", KERNELS, x.max() ? "maxPool2d" : "avgPool2d",
+          geometry(x.geometry(), x.node()), at(x.in()), at(x.out()));
+    } else if (s instanceof KernelPlan.Step.GlobalAvgPool x) {
+      return CodeBlock.of("$T.globalAvgPool(n, $L, $L, $L, $L)", KERNELS, x.channels(),
+          x.spatial(), at(x.in()), at(x.out()));
     } else if (s instanceof KernelPlan.Step.Softmax x) {
-      return CodeBlock.of("$T.softmax(n, $L, $N, $N)", KERNELS, x.features(), b[x.in()],
-          b[x.out()]);
+      return CodeBlock.of("$T.softmax(n, $L, $L, $L)", KERNELS, x.features(), at(x.in()),
+          at(x.out()));
+    } else if (s instanceof KernelPlan.Step.Copy x) {
+      return CodeBlock.of("$T.copy($L, n * $L, $L)", KERNELS, at(x.in()), x.perImage(),
+          at(x.out()));
     }
     KernelPlan.Step.PadShortcut x = (KernelPlan.Step.PadShortcut) s;
-    return CodeBlock.of("$T.padShortcut(n, $L, $L, $L, $L, $L, $L, $N, $N)", KERNELS,
+    return CodeBlock.of("$T.padShortcut(n, $L, $L, $L, $L, $L, $L, $L, $L)", KERNELS,
         x.inChannels(), x.inHeight(), x.inWidth(), x.stride(), x.outChannels(), x.padFront(),
-        b[x.in()], b[x.out()]);
+        at(x.in()), at(x.out()));
   }
 
   /** One line per top-level layer or stage of the network, for the class Javadoc. */
@@ -352,22 +412,24 @@ public final class JavaWriter {
 
   private static List<Row> topLevel(Compilation c) {
     Map<String, Row> rows = new LinkedHashMap<>();
-    Map<Node, Long> paramsOf = new HashMap<>();
+    Map<String, Long> paramsOf = new HashMap<>();
     for (Param p : c.params()) {
       if (p.trainable()) {
-        paramsOf.merge(p.owner(), p.size(), Long::sum);
+        paramsOf.merge(group(p.name()), p.size(), Long::sum);
       }
     }
     for (Node n : c.graph().nodes()) {
-      if (n instanceof Node.Input) {
-        continue;
+      if (!(n instanceof Node.Input)) {
+        String group = group(n.name());
+        rows.put(group, new Row(group, c.shapes().of(n), paramsOf.getOrDefault(group, 0L)));
       }
-      int dot = n.name().indexOf('.');
-      String group = dot < 0 ? n.name() : n.name().substring(0, dot);
-      Row old = rows.get(group);
-      long params = (old == null ? 0 : old.params()) + paramsOf.getOrDefault(n, 0L);
-      rows.put(group, new Row(group, c.shapes().of(n), params));
     }
     return List.copyOf(rows.values());
+  }
+
+  /** The top-level layer or stage a dotted name belongs to. */
+  private static String group(String name) {
+    int dot = name.indexOf('.');
+    return dot < 0 ? name : name.substring(0, dot);
   }
 }

@@ -1,6 +1,7 @@
 package dev.resnetc.compiler.codegen;
 
 import dev.resnetc.compiler.Compilation;
+import dev.resnetc.compiler.ir.Epilogue;
 import dev.resnetc.compiler.ir.Node;
 import dev.resnetc.compiler.ir.Param;
 import dev.resnetc.compiler.ir.Shape;
@@ -11,70 +12,211 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * The generated class as data: the buffers a forward pass needs and the kernel calls that fill
- * them, in order. Layers that do not change data (flatten, dropout, identity) become buffer aliases,
- * not calls. {@link JavaWriter} turns a plan into Java without looking at the IR again.
+ * The generated class as data: the weight arrays it keeps, the buffers a forward pass needs and
+ * the kernel calls that fill them, in order. Layers that do not change data (flatten, and dropout
+ * and identity at {@code -O0}) become buffer aliases, not calls. {@link JavaWriter} turns a plan
+ * into Java without looking at the IR again.
  */
-public record KernelPlan(Compilation compilation, List<Buffer> buffers, List<Step> steps,
-    int outputBuffer) {
+public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffer> buffers,
+    List<Step> steps, int outputBuffer) {
+  /** The buffer that is the caller's input array. */
+  public static final int INPUT = 0;
+
   public KernelPlan {
+    arrays = List.copyOf(arrays);
     buffers = List.copyOf(buffers);
     steps = List.copyOf(steps);
   }
 
-  /** A float array holding one value for the whole batch: {@code batch * perImage} floats. */
+  /**
+   * A float array the generated class keeps: a tensor from the weight file, or one computed from
+   * several when a BatchNorm is folded ({@code fold} names that BatchNorm).
+   *
+   * @param key the tensor's name, such as {@code layer1.0.conv1.weight}
+   * @param source the file tensor it starts from, or empty for a folded bias of a layer without
+   *     one
+   * @param fold the folded BatchNorm, if any
+   * @param isBias whether this is a bias (folding shifts it) rather than a weight (scaled)
+   */
+  public record Array(String key, Optional<String> source, Optional<Folded> fold,
+      boolean isBias) {}
+
+  /** A BatchNorm folded into the layer before it. */
+  public record Folded(String batchNorm, double eps) {}
+
+  /** One value for the whole batch: {@code batch * perImage} floats. */
   public record Buffer(int id, int perImage, String producer) {}
 
-  /** One kernel call; {@code node} names the layer it implements, for comments. */
+  /** One kernel call; {@code node} names the layer it implements. */
   public sealed interface Step {
     String node();
 
     /** The buffer this step writes. */
     int out();
 
-    /** {@code Kernels.conv2d}; {@code bias} is a parameter name or null. */
-    record Conv(String node, Conv2d geometry, int in, int out, String weight, String bias)
-        implements Step {}
+    /** The buffers this step reads. */
+    List<Integer> reads();
+
+    /**
+     * Whether the kernel may write its output over {@code input} (same array and offset): true for
+     * elementwise kernels and for the residual of a fused epilogue, which is read before each
+     * element is written.
+     */
+    boolean mayOverwrite(int input);
+
+    /** {@code Kernels.conv2d} with its epilogue; {@code bias} and {@code residual} may be absent. */
+    record Conv(String node, Conv2d geometry, int in, String weight, String bias, int residual,
+        boolean relu, int out) implements Step {
+      @Override
+      public List<Integer> reads() {
+        return residual >= 0 ? List.of(in, residual) : List.of(in);
+      }
+
+      @Override
+      public boolean mayOverwrite(int input) {
+        return input == residual && input != in;
+      }
+    }
+
+    /** {@code Kernels.dense} with its epilogue. */
+    record Dense(String node, int inFeatures, int outFeatures, int in, String weight, String bias,
+        int residual, boolean relu, int out) implements Step {
+      @Override
+      public List<Integer> reads() {
+        return residual >= 0 ? List.of(in, residual) : List.of(in);
+      }
+
+      @Override
+      public boolean mayOverwrite(int input) {
+        return input == residual && input != in;
+      }
+    }
 
     /** {@code Kernels.batchNorm} over {@code channels} planes of {@code spatial} values. */
-    record BatchNorm(String node, int channels, int spatial, float eps, int in, int out,
-        String gamma, String beta, String mean, String var) implements Step {}
+    record BatchNorm(String node, int channels, int spatial, float eps, int in, String gamma,
+        String beta, String mean, String var, int out) implements Step {
+      @Override
+      public List<Integer> reads() {
+        return List.of(in);
+      }
+
+      @Override
+      public boolean mayOverwrite(int input) {
+        return true;
+      }
+    }
 
     /** {@code Kernels.relu} on {@code perImage} values per image. */
-    record Relu(String node, int perImage, int in, int out) implements Step {}
+    record Relu(String node, int perImage, int in, int out) implements Step {
+      @Override
+      public List<Integer> reads() {
+        return List.of(in);
+      }
+
+      @Override
+      public boolean mayOverwrite(int input) {
+        return true;
+      }
+    }
 
     /** {@code Kernels.add}. */
-    record Add(String node, int perImage, int left, int right, int out) implements Step {}
+    record Add(String node, int perImage, int left, int right, int out) implements Step {
+      @Override
+      public List<Integer> reads() {
+        return List.of(left, right);
+      }
+
+      @Override
+      public boolean mayOverwrite(int input) {
+        return true;
+      }
+    }
 
     /** {@code Kernels.maxPool2d} or {@code Kernels.avgPool2d}. */
-    record Pool(String node, boolean max, Pool2d geometry, int in, int out) implements Step {}
+    record Pool(String node, boolean max, Pool2d geometry, int in, int out) implements Step {
+      @Override
+      public List<Integer> reads() {
+        return List.of(in);
+      }
+
+      @Override
+      public boolean mayOverwrite(int input) {
+        return false;
+      }
+    }
 
     /** {@code Kernels.globalAvgPool}. */
     record GlobalAvgPool(String node, int channels, int spatial, int in, int out)
-        implements Step {}
+        implements Step {
+      @Override
+      public List<Integer> reads() {
+        return List.of(in);
+      }
 
-    /** {@code Kernels.dense}; {@code bias} is a parameter name or null. */
-    record Dense(String node, int inFeatures, int outFeatures, int in, int out, String weight,
-        String bias) implements Step {}
+      @Override
+      public boolean mayOverwrite(int input) {
+        return false;
+      }
+    }
 
     /** {@code Kernels.softmax}. */
-    record Softmax(String node, int features, int in, int out) implements Step {}
+    record Softmax(String node, int features, int in, int out) implements Step {
+      @Override
+      public List<Integer> reads() {
+        return List.of(in);
+      }
+
+      @Override
+      public boolean mayOverwrite(int input) {
+        return true;
+      }
+    }
 
     /** {@code Kernels.padShortcut}, He et al.'s option A. */
     record PadShortcut(String node, int inChannels, int inHeight, int inWidth, int stride,
-        int outChannels, int padFront, int in, int out) implements Step {}
+        int outChannels, int padFront, int in, int out) implements Step {
+      @Override
+      public List<Integer> reads() {
+        return List.of(in);
+      }
+
+      @Override
+      public boolean mayOverwrite(int input) {
+        return false;
+      }
+    }
+
+    /** {@code Kernels.copy}, when the output would otherwise be the caller's input array. */
+    record Copy(String node, int perImage, int in, int out) implements Step {
+      @Override
+      public List<Integer> reads() {
+        return List.of(in);
+      }
+
+      @Override
+      public boolean mayOverwrite(int input) {
+        return false;
+      }
+    }
   }
 
   public static KernelPlan of(Compilation c) {
     return new Planner(c).plan();
   }
 
+  /** The parameter table in load order: the tensors the weight file must hold. */
+  public List<Param> params() {
+    return compilation.params();
+  }
+
   /** Walks the graph once, giving each value a buffer and each computing node a step. */
   private static final class Planner implements Node.Visitor<Void> {
     private final Compilation c;
     private final Shapes shapes;
+    private final List<Array> arrays = new ArrayList<>();
     private final List<Buffer> buffers = new ArrayList<>();
     private final List<Step> steps = new ArrayList<>();
     private final Map<Integer, Integer> bufferOf = new HashMap<>();
@@ -88,16 +230,26 @@ public record KernelPlan(Compilation compilation, List<Buffer> buffers, List<Ste
       for (Node n : c.graph().nodes()) {
         n.accept(this);
       }
-      return new KernelPlan(c, buffers, steps, bufferOf.get(c.graph().output().id()));
+      int output = bufferOf.get(c.graph().output().id());
+      if (output == INPUT) {
+        Node last = c.graph().output();
+        steps.add(new Step.Copy(last.name(), perImage(last), INPUT, newBuffer(last)));
+        output = bufferOf.get(last.id());
+      }
+      return new KernelPlan(c, arrays, buffers, steps, output);
     }
 
     private int in(Node n) {
       return bufferOf.get(n.inputs().get(0));
     }
 
+    private int residual(Epilogue e) {
+      return e.hasResidual() ? bufferOf.get(e.residual()) : -1;
+    }
+
     private int newBuffer(Node n) {
       int id = buffers.size();
-      buffers.add(new Buffer(id, Math.toIntExact(shapes.of(n).size()), n.name()));
+      buffers.add(new Buffer(id, perImage(n), n.name()));
       bufferOf.put(n.id(), id);
       return id;
     }
@@ -107,8 +259,23 @@ public record KernelPlan(Compilation compilation, List<Buffer> buffers, List<Ste
       return null;
     }
 
-    private String param(Node n, String suffix) {
-      return n.name() + "." + suffix;
+    /** Keeps a file tensor as it is; returns its key. */
+    private String file(String key) {
+      arrays.add(new Array(key, Optional.of(key), Optional.empty(), false));
+      return key;
+    }
+
+    /** The weight and bias arrays of a layer, folding its epilogue's BatchNorm if it has one. */
+    private String[] weightAndBias(Node n, boolean hasBias, Epilogue e) {
+      String weight = n.name() + ".weight";
+      String bias = n.name() + ".bias";
+      if (e.batchNorm().isEmpty()) {
+        return new String[] {file(weight), hasBias ? file(bias) : null};
+      }
+      Optional<Folded> fold = Optional.of(new Folded(e.batchNorm().get(), e.eps()));
+      arrays.add(new Array(weight, Optional.of(weight), fold, false));
+      arrays.add(new Array(bias, hasBias ? Optional.of(bias) : Optional.empty(), fold, true));
+      return new String[] {weight, bias};
     }
 
     private int perImage(Node n) {
@@ -126,9 +293,11 @@ public record KernelPlan(Compilation compilation, List<Buffer> buffers, List<Ste
       Shape in = shapes.inputOf(n);
       Conv2d g = new Conv2d(in.channels(), in.height(), in.width(), n.outChannels(), n.kernel(),
           n.stride(), n.padding(), n.dilation(), n.groups());
+      String[] wb = weightAndBias(n, n.bias(), n.epilogue());
       int src = in(n);
-      steps.add(new Step.Conv(n.name(), g, src, newBuffer(n), param(n, "weight"),
-          n.bias() ? param(n, "bias") : null));
+      int residual = residual(n.epilogue());
+      steps.add(new Step.Conv(n.name(), g, src, wb[0], wb[1], residual, n.epilogue().relu(),
+          newBuffer(n)));
       return null;
     }
 
@@ -136,9 +305,10 @@ public record KernelPlan(Compilation compilation, List<Buffer> buffers, List<Ste
     public Void visitBatchNorm(Node.BatchNorm n) {
       Shape s = shapes.of(n);
       int src = in(n);
+      String p = n.name() + ".";
       steps.add(new Step.BatchNorm(n.name(), s.channels(), (int) (s.size() / s.channels()),
-          (float) n.eps(), src, newBuffer(n), param(n, "weight"), param(n, "bias"),
-          param(n, "running_mean"), param(n, "running_var")));
+          (float) n.eps(), src, file(p + "weight"), file(p + "bias"), file(p + "running_mean"),
+          file(p + "running_var"), newBuffer(n)));
       return null;
     }
 
@@ -183,9 +353,11 @@ public record KernelPlan(Compilation compilation, List<Buffer> buffers, List<Ste
 
     @Override
     public Void visitDense(Node.Dense n) {
+      String[] wb = weightAndBias(n, n.bias(), n.epilogue());
       int src = in(n);
-      steps.add(new Step.Dense(n.name(), shapes.inputOf(n).channels(), n.units(), src,
-          newBuffer(n), param(n, "weight"), n.bias() ? param(n, "bias") : null));
+      int residual = residual(n.epilogue());
+      steps.add(new Step.Dense(n.name(), shapes.inputOf(n).channels(), n.units(), src, wb[0],
+          wb[1], residual, n.epilogue().relu(), newBuffer(n)));
       return null;
     }
 
@@ -227,10 +399,5 @@ public record KernelPlan(Compilation compilation, List<Buffer> buffers, List<Ste
           n.outChannels(), n.padFront(), src, newBuffer(n)));
       return null;
     }
-  }
-
-  /** The parameter table in load order. */
-  public List<Param> params() {
-    return compilation.params();
   }
 }

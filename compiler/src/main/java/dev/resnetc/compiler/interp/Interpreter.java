@@ -1,6 +1,7 @@
 package dev.resnetc.compiler.interp;
 
 import dev.resnetc.compiler.Compilation;
+import dev.resnetc.compiler.ir.Epilogue;
 import dev.resnetc.compiler.ir.Node;
 import dev.resnetc.compiler.ir.Param;
 import dev.resnetc.compiler.ir.Shape;
@@ -92,7 +93,9 @@ public final class Interpreter implements Node.Visitor<double[]> {
   /** PyTorch-like ranges: U(-b, b) with b = 1/sqrt(fan_in) for conv and dense; BN near identity. */
   private static double[] range(Compilation c, Param p) {
     String suffix = p.name().substring(p.name().lastIndexOf('.') + 1);
-    if (p.owner() instanceof Node.BatchNorm) {
+    boolean batchNorm = p.owner() instanceof Node.BatchNorm
+        || !p.name().startsWith(p.owner().name() + "."); // folded into a conv or dense layer
+    if (batchNorm) {
       return switch (suffix) {
         case "weight" -> new double[] {0.5, 1.5};
         case "running_var" -> new double[] {0.5, 2.0};
@@ -165,6 +168,25 @@ public final class Interpreter implements Node.Visitor<double[]> {
         }
       }
     }
+    return epilogue(n.epilogue(), y, co, oh * ow);
+  }
+
+  /** Applies what the optimizer fused into a layer, in the order the unfused layers ran. */
+  private double[] epilogue(Epilogue e, double[] y, int channels, int plane) {
+    if (e.batchNorm().isPresent()) {
+      y = batchNorm(e.batchNorm().get(), e.eps(), y, channels, plane);
+    }
+    if (e.hasResidual()) {
+      double[] r = values.get(e.residual());
+      for (int i = 0; i < y.length; i++) {
+        y[i] += r[i];
+      }
+    }
+    if (e.relu()) {
+      for (int i = 0; i < y.length; i++) {
+        y[i] = Math.max(y[i], 0);
+      }
+    }
     return y;
   }
 
@@ -172,18 +194,20 @@ public final class Interpreter implements Node.Visitor<double[]> {
   public double[] visitBatchNorm(Node.BatchNorm n) {
     Shape s = shapes.of(n);
     int ch = s.channels();
-    int plane = Math.toIntExact(s.size() / ch);
-    double[] x = in(n);
-    float[] gamma = w(n, "weight");
-    float[] beta = w(n, "bias");
-    float[] mean = w(n, "running_mean");
-    float[] var = w(n, "running_var");
+    return batchNorm(n.name(), n.eps(), in(n), ch, Math.toIntExact(s.size() / ch));
+  }
+
+  private double[] batchNorm(String name, double eps, double[] x, int ch, int plane) {
+    float[] gamma = weights.get(name + ".weight");
+    float[] beta = weights.get(name + ".bias");
+    float[] mean = weights.get(name + ".running_mean");
+    float[] var = weights.get(name + ".running_var");
     double[] y = new double[x.length];
     for (int b = 0; b < batch; b++) {
       for (int k = 0; k < ch; k++) {
         for (int i = 0; i < plane; i++) {
           int at = (b * ch + k) * plane + i;
-          y[at] = (x[at] - mean[k]) / Math.sqrt(var[k] + n.eps()) * gamma[k] + beta[k];
+          y[at] = (x[at] - mean[k]) / Math.sqrt(var[k] + eps) * gamma[k] + beta[k];
         }
       }
     }
@@ -280,7 +304,7 @@ public final class Interpreter implements Node.Visitor<double[]> {
         y[b * units + u] = sum;
       }
     }
-    return y;
+    return epilogue(n.epilogue(), y, units, 1);
   }
 
   @Override

@@ -65,9 +65,13 @@ public sealed interface Node {
     }
   }
 
-  /** 2-D convolution with square kernel; weight {@code [outChannels, inChannels/groups, k, k]}. */
+  /**
+   * 2-D convolution with square kernel; weight {@code [outChannels, inChannels/groups, k, k]}.
+   * Its {@link Epilogue} holds the layers fused into it by the optimizer.
+   */
   record Conv(int id, String name, Origin origin, int input, int outChannels, int kernel,
-      int stride, int padding, int dilation, int groups, boolean bias) implements Node {
+      int stride, int padding, int dilation, int groups, boolean bias, Epilogue epilogue)
+      implements Node {
     public Conv {
       if (outChannels < 1 || kernel < 1 || stride < 1 || padding < 0 || dilation < 1
           || groups < 1) {
@@ -75,9 +79,21 @@ public sealed interface Node {
       }
     }
 
+    /** A plain convolution, as written in the source. */
+    public Conv(int id, String name, Origin origin, int input, int outChannels, int kernel,
+        int stride, int padding, int dilation, int groups, boolean bias) {
+      this(id, name, origin, input, outChannels, kernel, stride, padding, dilation, groups, bias,
+          Epilogue.NONE);
+    }
+
+    public Conv withEpilogue(Epilogue e) {
+      return new Conv(id, name, origin, input, outChannels, kernel, stride, padding, dilation,
+          groups, bias, e);
+    }
+
     @Override
     public List<Integer> inputs() {
-      return List.of(input);
+      return epilogue.inputs(input);
     }
 
     @Override
@@ -167,11 +183,20 @@ public sealed interface Node {
   }
 
   /** Fully connected layer; weight {@code [units, in]}. */
-  record Dense(int id, String name, Origin origin, int input, int units, boolean bias)
-      implements Node {
+  record Dense(int id, String name, Origin origin, int input, int units, boolean bias,
+      Epilogue epilogue) implements Node {
+    /** A plain dense layer, as written in the source. */
+    public Dense(int id, String name, Origin origin, int input, int units, boolean bias) {
+      this(id, name, origin, input, units, bias, Epilogue.NONE);
+    }
+
+    public Dense withEpilogue(Epilogue e) {
+      return new Dense(id, name, origin, input, units, bias, e);
+    }
+
     @Override
     public List<Integer> inputs() {
-      return List.of(input);
+      return epilogue.inputs(input);
     }
 
     @Override

@@ -54,20 +54,27 @@ public record Param(String name, int[] shape, boolean trainable, Node owner) {
       if (c.bias()) {
         out.add(new Param(p + "bias", new int[] {c.outChannels()}, true, node));
       }
+      c.epilogue().batchNorm().ifPresent(bn -> batchNorm(bn, c.outChannels(), node, out));
     } else if (node instanceof Node.BatchNorm) {
-      int[] ch = {shapes.inputOf(node).channels()};
-      out.add(new Param(p + "weight", ch, true, node));
-      out.add(new Param(p + "bias", ch, true, node));
-      out.add(new Param(p + "running_mean", ch, false, node));
-      out.add(new Param(p + "running_var", ch, false, node));
+      batchNorm(node.name(), shapes.inputOf(node).channels(), node, out);
     } else if (node instanceof Node.Dense d) {
       int in = shapes.inputOf(d).channels();
       out.add(new Param(p + "weight", new int[] {d.units(), in}, true, node));
       if (d.bias()) {
         out.add(new Param(p + "bias", new int[] {d.units()}, true, node));
       }
+      d.epilogue().batchNorm().ifPresent(bn -> batchNorm(bn, d.units(), node, out));
     }
     return out;
+  }
+
+  /** A BatchNorm's affine parameters and running statistics (buffers). */
+  private static void batchNorm(String name, int channels, Node owner, List<Param> out) {
+    int[] ch = {channels};
+    out.add(new Param(name + ".weight", ch, true, owner));
+    out.add(new Param(name + ".bias", ch, true, owner));
+    out.add(new Param(name + ".running_mean", ch, false, owner));
+    out.add(new Param(name + ".running_var", ch, false, owner));
   }
 
   /** Every tensor of the graph, in node order. */
