@@ -43,8 +43,8 @@ abstract class AbstractGenerateMojo extends AbstractMojo {
   String packageName;
 
   /**
-   * The optimization level: 0 generates the network as written, 1 (the default) and up allow the
-   * compiler to rewrite it. Part of the incremental fingerprint, so changing it regenerates.
+   * The optimization level, as {@code resnetc compile -O}: 0 generates the network as written, 1
+   * (the default) folds batchnorms, fuses residual epilogues and plans one activation arena.
    */
   @Parameter(property = "resnetc.optimize", defaultValue = "1")
   int optimize;
@@ -113,8 +113,8 @@ abstract class AbstractGenerateMojo extends AbstractMojo {
       throw new MojoExecutionException("resnetc: <packageName> '" + packageName
           + "' is not a Java package name");
     }
-    if (optimize < 0) {
-      throw new MojoExecutionException("resnetc: <optimize> must be 0 or more, not " + optimize);
+    if (optimize < 0 || optimize > 1) {
+      throw new MojoExecutionException("resnetc: <optimize> must be 0 or 1, not " + optimize);
     }
     if (buildContext.isIncremental() && !buildContext.hasDelta(sources.toFile())
         && Files.isDirectory(output)) {

@@ -147,7 +147,8 @@ final class NetworkGenerator {
     if (compilation.isEmpty() || diagnostics.hasErrors()) {
       return Optional.empty();
     }
-    JavaFile javaFile = Resnetc.generate(compilation.get(), packageName);
+    JavaFile javaFile =
+        Resnetc.generate(compilation.get(), packageName, settings.optimize(), (pass, c) -> {}).file();
     Path relative = Path.of(packageName.replace('.', '/'), javaFile.typeSpec().name() + ".java");
     Path output = settings.outputRoot().resolve(relative);
     String other = producers.get(relative);

@@ -133,12 +133,25 @@ class NetworkGeneratorTest {
   }
 
   @Test
-  void newOptimizationLevelRecompilesButRewritesOnlyChangedBytes() throws IOException {
+  void newOptimizationLevelRegeneratesWithThatLevel() throws IOException {
     run(ALL);
+    String optimized = Files.readString(generated("com/acme/nets/NetA.java"));
 
     NetworkGenerator.Outcome outcome = run(null, 0, ALL);
 
     assertThat(outcome.compiled()).isEqualTo(3);
+    assertThat(Files.readString(generated("com/acme/nets/NetA.java"))).isNotEqualTo(optimized);
+  }
+
+  @Test
+  void changedSourceThatGeneratesTheSameBytesRewritesNothing() throws IOException {
+    run(ALL);
+    ageOutputs();
+    write("com/acme/nets/b.resnet", "# a comment changes the source, not the class\n" + NET_B);
+
+    NetworkGenerator.Outcome outcome = run(ALL);
+
+    assertThat(outcome.compiled()).isEqualTo(1);
     assertThat(outcome.written()).isEmpty();
   }
 
