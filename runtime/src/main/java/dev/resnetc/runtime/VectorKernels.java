@@ -219,15 +219,17 @@ final class VectorKernels {
             }
             int row = chan + iy * w;
             if (s == 1) {
-              int lo = Math.max(0, -ix0);
-              int hi = Math.min(len, w - ix0);
-              if (hi <= lo) {
-                Arrays.fill(panel, at, at + len, 0f);
-                continue;
+              int lo = Math.min(len, Math.max(0, -ix0));
+              int hi = Math.max(lo, Math.min(len, w - ix0));
+              for (int q = 0; q < lo; q++) {
+                panel[at + q] = 0f;
               }
-              Arrays.fill(panel, at, at + lo, 0f);
-              System.arraycopy(in, row + ix0 + lo, panel, at + lo, hi - lo);
-              Arrays.fill(panel, at + hi, at + len, 0f);
+              if (hi > lo) {
+                System.arraycopy(in, row + ix0 + lo, panel, at + lo, hi - lo);
+              }
+              for (int q = hi; q < len; q++) {
+                panel[at + q] = 0f;
+              }
             } else {
               for (int q = 0; q < len; q++) {
                 int ix = ix0 + q * s;
@@ -235,7 +237,9 @@ final class VectorKernels {
               }
             }
           }
-          Arrays.fill(panel, dst + width, dst + NR, 0f);
+          for (int q = width; q < NR; q++) {
+            panel[dst + q] = 0f;
+          }
         }
       }
     }

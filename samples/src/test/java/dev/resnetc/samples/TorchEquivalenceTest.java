@@ -6,10 +6,8 @@ import static com.google.common.truth.Truth.assertWithMessage;
 import dev.resnetc.compiler.Compilation;
 import dev.resnetc.compiler.Resnetc;
 import dev.resnetc.compiler.codegen.ClassCompiler;
-import dev.resnetc.runtime.Kernels;
 import dev.resnetc.runtime.Npy;
 import dev.resnetc.runtime.Tensor;
-import java.io.File;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +23,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -143,36 +140,65 @@ class TorchEquivalenceTest {
     String name = Files.isDirectory(GENERATED.resolve("resnet50")) ? "resnet50" : "resnet20";
     Path weights = reference(name).resolve("weights.safetensors").toAbsolutePath();
     Compilation c = Samples.load(name + ".resnet").compilation();
-    Resnetc.generate(c, "heap").writeTo(dir);
-    Files.writeString(dir.resolve("heap/Load.java"), """
+    ChildJvm jvm = new ChildJvm(dir, Resnetc.generate(c, "heap"), """
         package heap;
-        public class Load {
+        public class Main {
           public static void main(String[] args) throws Exception {
             Object net = %s.load(java.nio.file.Path.of(args[0]));
             System.out.println("loaded " + net.getClass().getSimpleName());
           }
         }
         """.formatted(c.graph().name()));
-    String runtime = Path.of(Kernels.class.getProtectionDomain().getCodeSource().getLocation()
-        .toURI()).toString();
-    Path classes = dir.resolve("classes");
-    int javac = ToolProvider.getSystemJavaCompiler().run(null, null, null, "--release", "17",
-        "-cp", runtime, "-d", classes.toString(), dir.resolve("heap/Load.java").toString(),
-        dir.resolve("heap/" + c.graph().name() + ".java").toString());
-    assertThat(javac).isEqualTo(0);
     long heapMb = (Files.size(weights) + Files.size(weights) / 4 >> 20) + 32;
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-XX:+UseSerialGC", "-Xmx" + heapMb + "m",
-        "--add-modules", "jdk.incubator.vector", "-cp",
-        classes + File.pathSeparator + runtime, "heap.Load", weights.toString())
-        .redirectErrorStream(true).start();
-    String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    System.out.printf(Locale.ROOT, "%s: %,d-byte weights loaded with -Xmx%dm: %s", name,
-        Files.size(weights), heapMb, log.lines().filter(l -> !l.startsWith("WARNING")).findFirst()
-            .orElse(""));
-    System.out.println();
-    assertWithMessage(log).that(p.waitFor()).isEqualTo(0);
-    assertThat(log).contains("loaded " + c.graph().name());
+    ChildJvm.Result r = jvm.run("heap.Main", List.of("-XX:+UseSerialGC", "-Xmx" + heapMb + "m",
+        "--add-modules", "jdk.incubator.vector"), weights.toString());
+    System.out.printf(Locale.ROOT, "%s: %,d-byte weights loaded with -Xmx%dm: %s%n", name,
+        Files.size(weights), heapMb, r.output());
+    assertWithMessage(r.output()).that(r.status()).isEqualTo(0);
+    assertThat(r.output()).contains("loaded " + c.graph().name());
+  }
+
+  /**
+   * Generated code runs without the Vector API: in a JVM started without
+   * {@code --add-modules jdk.incubator.vector}, and with {@code -Dresnetc.scalar=true}, it takes
+   * the scalar kernels and still matches PyTorch.
+   */
+  @Test
+  void scalarKernelsRunWhenTheVectorApiIsAbsentOrTurnedOff(@TempDir Path dir) throws Exception {
+    Path ref = COMMITTED.resolve("resnet20").toAbsolutePath();
+    Compilation c = Samples.load("resnet20.resnet").compilation();
+    ChildJvm jvm = new ChildJvm(dir, Resnetc.generate(c, "scalar"), """
+        package scalar;
+        import dev.resnetc.runtime.Kernels;
+        import dev.resnetc.runtime.Npy;
+        import java.nio.file.Path;
+        public class Main {
+          public static void main(String[] args) throws Exception {
+            ResNet20 net = ResNet20.load(Path.of(args[0], "weights.safetensors"));
+            float[] y = net.forward(Npy.read(Path.of(args[0], "input.npy")).data());
+            float[] e = Npy.read(Path.of(args[0], "expected.npy")).data();
+            double diff = 0;
+            double max = 0;
+            for (int i = 0; i < y.length; i++) {
+              diff = Math.max(diff, Math.abs(y[i] - e[i]));
+              max = Math.max(max, Math.abs(e[i]));
+            }
+            System.out.println("vectorized=" + Kernels.VECTORIZED + " error=" + diff / max);
+          }
+        }
+        """);
+    for (List<String> flags : List.of(List.<String>of(),
+        List.of("--add-modules", "jdk.incubator.vector", "-Dresnetc.scalar=true"),
+        List.of("--add-modules", "jdk.incubator.vector"))) {
+      ChildJvm.Result r = jvm.run("scalar.Main", flags, ref.toString());
+      System.out.println("resnet20 with " + flags + ": " + r.output());
+      assertWithMessage(r.output()).that(r.status()).isEqualTo(0);
+      boolean vector = flags.size() == 2;
+      assertThat(r.output()).contains("vectorized=" + vector);
+      double err = Double.parseDouble(r.output().substring(r.output().indexOf("error=") + 6)
+          .trim());
+      assertThat(err).isAtMost(TOLERANCE);
+    }
   }
 
   private static Network resnet20() throws Exception {
