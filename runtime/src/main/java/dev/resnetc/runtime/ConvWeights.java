@@ -6,18 +6,33 @@ package dev.resnetc.runtime;
  * {@code [out, in/groups, k, k]} for the scalar one.
  */
 public final class ConvWeights {
+  /** How a convolution is computed on the Vector API path; the compiler chooses per layer. */
+  public enum Algorithm {
+    /** A packed GEMM over im2col columns. */
+    DIRECT,
+    /** Winograd F(2x2, 3x3) for stride-1 3x3 convolutions without groups or dilation. */
+    WINOGRAD
+  }
+
   final Conv2d geometry;
   final float[] data;
   final boolean packed;
+  final Algorithm algorithm;
 
-  ConvWeights(Conv2d geometry, float[] data, boolean packed) {
+  ConvWeights(Conv2d geometry, float[] data, boolean packed, Algorithm algorithm) {
     this.geometry = geometry;
     this.data = data;
     this.packed = packed;
+    this.algorithm = algorithm;
   }
 
   /** Whether the Vector API kernel will run these weights. */
   public boolean vectorized() {
     return packed;
+  }
+
+  /** The algorithm that will run these weights. */
+  public Algorithm algorithm() {
+    return algorithm;
   }
 }

@@ -24,11 +24,27 @@ public final class Kernels {
 
   private Kernels() {}
 
-  /** Prepares convolution weights once, for the kernel that will run them. */
+  /** Prepares convolution weights once, for the direct kernel. */
   public static ConvWeights prepare(Conv2d c, float[] weight) {
+    return prepare(c, weight, ConvWeights.Algorithm.DIRECT);
+  }
+
+  /**
+   * Prepares convolution weights once, for the kernel that will run them: packed (or transformed,
+   * for Winograd) on the Vector API path, as they are on the scalar path, which always computes
+   * directly.
+   */
+  public static ConvWeights prepare(Conv2d c, float[] weight, ConvWeights.Algorithm algorithm) {
     requireLength("weight", weight, c.weightSize());
-    return VECTORIZED ? new ConvWeights(c, VectorKernels.pack(c, weight), true)
-        : new ConvWeights(c, weight, false);
+    if (algorithm == ConvWeights.Algorithm.WINOGRAD && !Winograd.applies(c)) {
+      throw new IllegalArgumentException("Winograd F(2x2, 3x3) does not apply to " + c);
+    }
+    if (!VECTORIZED) {
+      return new ConvWeights(c, weight, false, ConvWeights.Algorithm.DIRECT);
+    }
+    return algorithm == ConvWeights.Algorithm.WINOGRAD
+        ? new ConvWeights(c, Winograd.transformWeights(c, weight), true, algorithm)
+        : new ConvWeights(c, VectorKernels.pack(c, weight), true, algorithm);
   }
 
   /**
@@ -62,8 +78,13 @@ public final class Kernels {
       requireRange("residual", residual, resOff, (long) batch * c.outSize());
     }
     requireRange("out", out, outOff, (long) batch * c.outSize());
-    VectorKernels.conv(parallel, c, batch, in, inOff, weight.data, bias, residual, resOff, relu,
-        out, outOff);
+    if (weight.algorithm == ConvWeights.Algorithm.WINOGRAD) {
+      VectorKernels.winograd(parallel, c, batch, in, inOff, weight.data, bias, residual, resOff,
+          relu, out, outOff);
+    } else {
+      VectorKernels.conv(parallel, c, batch, in, inOff, weight.data, bias, residual, resOff, relu,
+          out, outOff);
+    }
   }
 
   /**

@@ -78,6 +78,8 @@ final class VectorKernels {
     final int[] runOrigin = new int[NR];
     final int[] runLength = new int[NR];
     final float[] tile = new float[MR * NR];
+    final float[] d = new float[16];
+    final float[] y = new float[8];
 
     float[] panel(int floats) {
       if (panel.length < floats) {
@@ -155,7 +157,7 @@ final class VectorKernels {
     for (int k0 = 0; k0 < k; k0 += KC) {
       int k1 = Math.min(k, k0 + KC);
       for (int mb = mbFrom; mb < mbTo; mb++) {
-        microKernel(j.w, (g * blocks + mb) * k * MR, panel, k0, k1, tile);
+        microKernel(j.w, (g * blocks + mb) * k * MR, panel, 0, k0, k1, tile, 0);
         if (acc != null) {
           accumulate(tile, k0 == 0, acc, mb * MR * NR);
           if (k1 < k) {
@@ -245,12 +247,128 @@ final class VectorKernels {
     }
   }
 
+  /** The arguments of one Winograd convolution call, reused by each calling thread. */
+  private static final class WinogradJob implements Parallel.Job {
+    Conv2d c;
+    float[] in;
+    int inOff;
+    float[] u;
+    float[] bias;
+    float[] res;
+    int resOff;
+    boolean relu;
+    float[] out;
+    int outOff;
+    int columnBlocks;
+    int rowSplits;
+
+    @Override
+    public void run(int task, int worker) {
+      int split = task % rowSplits;
+      int rest = task / rowSplits;
+      int blocks = (c.outChannels() + MR - 1) / MR;
+      winogradTile(this, rest / columnBlocks, rest % columnBlocks, blocks * split / rowSplits,
+          blocks * (split + 1) / rowSplits, SCRATCH.get());
+    }
+  }
+
+  private static final ThreadLocal<WinogradJob> WINOGRAD_JOBS =
+      ThreadLocal.withInitial(WinogradJob::new);
+
+  /**
+   * {@link Winograd} F(2x2, 3x3): tasks are (image, block of {@link #NR} tiles, row split); each
+   * transforms its input tiles, runs the 16 products on the micro-kernel and transforms back
+   * through the epilogue.
+   */
+  static void winograd(Parallel par, Conv2d c, int batch, float[] in, int inOff, float[] u,
+      float[] bias, float[] res, int resOff, boolean relu, float[] out, int outOff) {
+    WinogradJob job = WINOGRAD_JOBS.get();
+    job.c = c;
+    job.in = in;
+    job.inOff = inOff;
+    job.u = u;
+    job.bias = bias;
+    job.res = res;
+    job.resOff = resOff;
+    job.relu = relu;
+    job.out = out;
+    job.outOff = outOff;
+    int tiles = ((c.outHeight() + 1) / 2) * ((c.outWidth() + 1) / 2);
+    job.columnBlocks = (tiles + NR - 1) / NR;
+    int blocks = (c.outChannels() + MR - 1) / MR;
+    int tasks = batch * job.columnBlocks;
+    job.rowSplits = Math.max(1, Math.min(blocks / 4, TASKS_PER_THREAD * par.threads() / tasks));
+    try {
+      par.run(tasks * job.rowSplits, job);
+    } finally {
+      job.in = null;
+      job.out = null;
+      job.res = null;
+    }
+  }
+
+  private static void winogradTile(WinogradJob j, int n, int jb, int mbFrom, int mbTo,
+      Scratch s) {
+    Conv2d c = j.c;
+    int cin = c.inChannels();
+    int cout = c.outChannels();
+    int h = c.inHeight();
+    int w = c.inWidth();
+    int oh = c.outHeight();
+    int ow = c.outWidth();
+    int tilesX = (ow + 1) / 2;
+    int tiles = ((oh + 1) / 2) * tilesX;
+    int t0 = jb * NR;
+    int width = Math.min(NR, tiles - t0);
+    int stride = cin * NR;
+    float[] v = s.panel(Winograd.XI * stride);
+    if (width < NR) {
+      for (int row = 0; row < Winograd.XI * cin; row++) {
+        Arrays.fill(v, row * NR + width, row * NR + NR, 0f);
+      }
+    }
+    for (int ic = 0; ic < cin; ic++) {
+      Winograd.transformInput(j.in, j.inOff + (n * cin + ic) * h * w, h, w, c.padding(), tilesX,
+          t0, width, v, ic * NR, stride, s.d);
+    }
+    float[] m = s.acc(Winograd.XI * MR * NR);
+    int perXi = (cout + MR - 1) / MR * cin * MR;
+    for (int mb = mbFrom; mb < mbTo; mb++) {
+      for (int xi = 0; xi < Winograd.XI; xi++) {
+        microKernel(j.u, xi * perXi + mb * cin * MR, v, xi * stride, 0, cin, m, xi * MR * NR);
+      }
+      int rows = Math.min(MR, cout - mb * MR);
+      for (int r = 0; r < rows; r++) {
+        int oc = mb * MR + r;
+        float bias = j.bias == null ? 0f : j.bias[oc];
+        int plane = (n * cout + oc) * oh * ow;
+        for (int jj = 0; jj < width; jj++) {
+          int tile = t0 + jj;
+          int oy0 = tile / tilesX * 2;
+          int ox0 = tile % tilesX * 2;
+          Winograd.transformOutput(m, r * NR + jj, MR * NR, s.y);
+          for (int a = 0; a < 2 && oy0 + a < oh; a++) {
+            for (int b = 0; b < 2 && ox0 + b < ow; b++) {
+              int at = plane + (oy0 + a) * ow + ox0 + b;
+              float value = s.y[a * 2 + b] + bias;
+              if (j.res != null) {
+                value += j.res[j.resOff + at];
+              }
+              j.out[j.outOff + at] = j.relu ? Math.max(value, 0f) : value;
+            }
+          }
+        }
+      }
+    }
+  }
+
   /**
    * {@code MR x NR} products over reduction indices {@code [k0, k1)} into {@code tile}: twelve
    * accumulators (six rows, two vectors of eight columns) that stay in registers. Kept this small
    * on purpose: the JIT must inline every Vector API call here, or the vectors are boxed.
    */
-  private static void microKernel(float[] a, int aOff, float[] b, int k0, int k1, float[] tile) {
+  private static void microKernel(float[] a, int aOff, float[] b, int bOff, int k0, int k1,
+      float[] tile, int tileOff) {
     FloatVector c00 = FloatVector.zero(S);
     FloatVector c01 = c00;
     FloatVector c10 = c00;
@@ -263,7 +381,8 @@ final class VectorKernels {
     FloatVector c41 = c00;
     FloatVector c50 = c00;
     FloatVector c51 = c00;
-    for (int i = k0, ai = aOff + k0 * MR, bi = k0 * NR; i < k1; i++, ai += MR, bi += NR) {
+    for (int i = k0, ai = aOff + k0 * MR, bi = bOff + k0 * NR; i < k1;
+        i++, ai += MR, bi += NR) {
       FloatVector b0 = FloatVector.fromArray(S, b, bi);
       FloatVector b1 = FloatVector.fromArray(S, b, bi + 8);
       FloatVector x = FloatVector.broadcast(S, a[ai]);
@@ -285,18 +404,18 @@ final class VectorKernels {
       c50 = x.fma(b0, c50);
       c51 = x.fma(b1, c51);
     }
-    c00.intoArray(tile, 0);
-    c01.intoArray(tile, 8);
-    c10.intoArray(tile, 16);
-    c11.intoArray(tile, 24);
-    c20.intoArray(tile, 32);
-    c21.intoArray(tile, 40);
-    c30.intoArray(tile, 48);
-    c31.intoArray(tile, 56);
-    c40.intoArray(tile, 64);
-    c41.intoArray(tile, 72);
-    c50.intoArray(tile, 80);
-    c51.intoArray(tile, 88);
+    c00.intoArray(tile, tileOff);
+    c01.intoArray(tile, tileOff + 8);
+    c10.intoArray(tile, tileOff + 16);
+    c11.intoArray(tile, tileOff + 24);
+    c20.intoArray(tile, tileOff + 32);
+    c21.intoArray(tile, tileOff + 40);
+    c30.intoArray(tile, tileOff + 48);
+    c31.intoArray(tile, tileOff + 56);
+    c40.intoArray(tile, tileOff + 64);
+    c41.intoArray(tile, tileOff + 72);
+    c50.intoArray(tile, tileOff + 80);
+    c51.intoArray(tile, tileOff + 88);
   }
 
   /** Adds {@code tile} to the partial sums of earlier reduction blocks in {@code acc}. */

@@ -18,6 +18,11 @@ class VectorConvTest {
 
   private void check(Conv2d c, int batch, boolean bias, boolean residual, boolean relu,
       int threads) {
+    check(c, batch, bias, residual, relu, threads, ConvWeights.Algorithm.DIRECT);
+  }
+
+  private void check(Conv2d c, int batch, boolean bias, boolean residual, boolean relu,
+      int threads, ConvWeights.Algorithm algorithm) {
     float[] in = random(random, 5 + batch * c.inSize());
     float[] w = random(random, c.weightSize());
     float[] b = bias ? random(random, c.outChannels()) : null;
@@ -27,8 +32,8 @@ class VectorConvTest {
     Kernels.conv2d(c, batch, in, 5, w, b, res, 3, relu, expected, 7);
     float[] actual = new float[size + 7];
     Arrays.fill(actual, Float.NaN);
-    Kernels.conv2d(Parallel.of(threads), c, batch, in, 5, Kernels.prepare(c, w), b, res, 3, relu,
-        actual, 7);
+    Kernels.conv2d(Parallel.of(threads), c, batch, in, 5, Kernels.prepare(c, w, algorithm), b,
+        res, 3, relu, actual, 7);
     for (int i = 7; i < size + 7; i++) {
       assertWithMessage("%s batch %s at %s", c, batch, i).that(actual[i])
           .isWithin(1e-4f * (1 + Math.abs(expected[i]))).of(expected[i]);
@@ -72,6 +77,27 @@ class VectorConvTest {
   @Test
   void matchesScalarWithGroupsAndDilation() {
     check(new Conv2d(8, 10, 10, 12, 3, 1, 2, 2, 4), 2, true, false, true, 2);
+  }
+
+  @Test
+  void winogradMatchesTheDirectConvolutionAtTileAndImageEdges() {
+    for (int hw : new int[] {1, 2, 3, 5, 8, 9, 14}) {
+      for (int cout : new int[] {1, 6, 7, 13}) {
+        check(new Conv2d(5, hw, hw + 1, cout, 3, 1, 1, 1, 1), 2, true, true, true, 2,
+            ConvWeights.Algorithm.WINOGRAD);
+      }
+    }
+    check(new Conv2d(64, 7, 7, 64, 3, 1, 0, 1, 1), 1, false, false, false, 1,
+        ConvWeights.Algorithm.WINOGRAD);
+    check(new Conv2d(300, 6, 6, 8, 3, 1, 1, 1, 1), 1, false, true, false, 2,
+        ConvWeights.Algorithm.WINOGRAD);
+  }
+
+  @Test
+  void winogradRefusesAConvolutionItCannotCompute() {
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Kernels.prepare(new Conv2d(4, 8, 8, 4, 3, 2, 1, 1, 1), new float[144],
+            ConvWeights.Algorithm.WINOGRAD));
   }
 
   @Test
