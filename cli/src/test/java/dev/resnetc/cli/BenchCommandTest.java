@@ -1,11 +1,11 @@
 package dev.resnetc.cli;
 
 import static com.google.common.truth.Truth.assertThat;
+import static dev.resnetc.cli.TestFiles.run;
 
+import dev.resnetc.cli.TestFiles.Result;
 import dev.resnetc.runtime.Tensor;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -38,15 +38,6 @@ class BenchCommandTest {
   @BeforeEach
   void writeNetwork() throws IOException {
     net = Files.writeString(dir.resolve("tiny.resnet"), TINY);
-  }
-
-  private record Result(int status, String out, String err) {}
-
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int status = Main.run(new PrintWriter(out), new PrintWriter(err), Map.of(), args);
-    return new Result(status, out.toString(), err.toString());
   }
 
   /** The number on the line {@code key: NUMBER}, which must be there exactly once. */

@@ -1,15 +1,15 @@
 package dev.resnetc.cli;
 
 import static com.google.common.truth.Truth.assertThat;
+import static dev.resnetc.cli.TestFiles.run;
 
 import dev.resnetc.runtime.Npy;
+import dev.resnetc.cli.TestFiles.Result;
 import dev.resnetc.runtime.Tensor;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -45,15 +45,6 @@ class RunCommandTest {
   @BeforeEach
   void writeNetwork() throws IOException {
     net = Files.writeString(dir.resolve("linear.resnet"), LINEAR);
-  }
-
-  private record Result(int status, String out, String err) {}
-
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int status = Main.run(new PrintWriter(out), new PrintWriter(err), Map.of(), args);
-    return new Result(status, out.toString(), err.toString());
   }
 
   private Path safetensors(String name, Map<String, Tensor> tensors) throws IOException {

@@ -3,6 +3,8 @@ package dev.resnetc.cli;
 import dev.resnetc.runtime.Tensor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -11,9 +13,20 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 
-/** Writes the weight files the command-line tests feed to resnetc. */
+/** Runs resnetc in memory and writes the weight files the command-line tests feed to it. */
 final class TestFiles {
   private TestFiles() {}
+
+  /** What one run of resnetc returned and printed. */
+  record Result(int status, String out, String err) {}
+
+  /** Runs resnetc with {@code args}, without environment variables, capturing its output. */
+  static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status = Main.run(new PrintWriter(out), new PrintWriter(err), Map.of(), args);
+    return new Result(status, out.toString(), err.toString());
+  }
 
   /** Writes a safetensors file: u64 header length, JSON header, little-endian F32 data. */
   static Path safetensors(Path path, Map<String, Tensor> tensors) throws IOException {
