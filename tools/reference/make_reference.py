@@ -17,6 +17,10 @@ output is 2e-4 away from its float64 output (plain56), and no float32 implementa
 1e-4 tolerance; with these ranges PyTorch's float32 error is below 2e-5 on every sample.
 
 Usage: /usr/bin/python3 tools/reference/make_reference.py OUT [NAME ...] [--batch 2] [--seed 0]
+           [--npz] [--onnx]
+
+--onnx uses torch.onnx.export (opset 13, dynamic batch axis: the same file runs any batch size);
+checked with Debian's python3-torch 1.13.1 and python3-onnx 1.12, as bench/run.sh uses it.
 """
 import argparse
 import json

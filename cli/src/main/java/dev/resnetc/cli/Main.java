@@ -17,11 +17,14 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
-/** The {@code resnetc} command line: {@code compile}, {@code check}, {@code summary}, {@code run}. */
+/**
+ * The {@code resnetc} command line: {@code compile}, {@code check}, {@code summary}, {@code run},
+ * {@code bench}.
+ */
 @Command(name = "resnetc", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Compile .resnet residual network descriptions to dependency-free Java.",
     subcommands = {CompileCommand.class, CheckCommand.class, SummaryCommand.class,
-        RunCommand.class, CommandLine.HelpCommand.class},
+        RunCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
     footer = {"%nExit status:",
         "  0  success",
         "  1  the .resnet file has errors (they are printed)",

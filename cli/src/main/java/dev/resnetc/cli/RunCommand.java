@@ -1,15 +1,11 @@
 package dev.resnetc.cli;
 
 import dev.resnetc.compiler.Compilation;
-import dev.resnetc.compiler.Resnetc;
-import dev.resnetc.compiler.codegen.ClassCompiler;
+import dev.resnetc.compiler.run.GeneratedNetwork;
 import dev.resnetc.runtime.Npy;
 import dev.resnetc.runtime.Tensor;
-import dev.resnetc.runtime.WeightsException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,7 +14,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
-import javax.tools.ToolProvider;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -76,9 +71,7 @@ final class RunCommand implements Callable<Integer> {
     if (top < 0) {
       throw new CliException("--top must be 0 or more, got " + top);
     }
-    if (ToolProvider.getSystemJavaCompiler() == null) {
-      throw new CliException("resnetc run compiles Java in memory and needs a JDK, not a JRE");
-    }
+    Networks.requireJdk("run");
     PrintWriter err = spec.commandLine().getErr();
     Optional<Compilation> compilation = Frontend.analyze(file, err, false);
     if (compilation.isEmpty()) {
@@ -88,11 +81,8 @@ final class RunCommand implements Callable<Integer> {
     int[] inputShape = c.graph().inputShape().dims();
     Tensor x = readInput(inputShape);
 
-    Class<?> network = ClassCompiler.compile(Resnetc.generate(c, "resnetc.run"));
-    Object model = invoke(network, "load", null,
-        new Class<?>[] {Path.class, String.class}, Frontend.toPath(weights), stripPrefix);
-    float[] y = (float[]) invoke(network, "forward", model, new Class<?>[] {float[].class},
-        (Object) x.data());
+    GeneratedNetwork network = GeneratedNetwork.compile(c, "resnetc.run");
+    float[] y = Networks.load(network, file, weights, stripPrefix).forward(x.data());
 
     int batch = x.shape()[0];
     int[] outShape = c.outputShape().dims();
@@ -148,32 +138,5 @@ final class RunCommand implements Callable<Integer> {
         "input '%s' has shape %s; the network expects [N, %s] (or %s for one sample)", name,
         Arrays.toString(shape), Arrays.toString(inputShape).replaceAll("[\\[\\]]", ""),
         Arrays.toString(inputShape)));
-  }
-
-  /**
-   * Calls a method of the generated class. Problems with the user's files (unreadable or malformed
-   * weights, missing or mis-shaped tensors) become one-line errors; anything else is a bug.
-   */
-  private Object invoke(Class<?> type, String name, Object target, Class<?>[] types,
-      Object... args) {
-    try {
-      Method m = type.getMethod(name, types);
-      return m.invoke(target, args);
-    } catch (InvocationTargetException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof WeightsException) {
-        throw new CliException("weights '" + weights + "' do not fit " + file + ": "
-            + cause.getMessage());
-      }
-      if (cause instanceof IOException io) {
-        throw new CliException("cannot load weights '" + weights + "': " + Frontend.describe(io));
-      }
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new IllegalStateException(cause);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("generated class lacks " + name, e);
-    }
   }
 }

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds resnetc-bench and runs the side-by-side benchmark (generated classes vs ONNX Runtime).
+# Arguments go to dev.resnetc.bench.SideBySide (--help lists them), for example
+#   bench/run.sh --models resnet18 --batches 1 --threads 1 --rounds 2
+# The JVM gets --add-modules jdk.incubator.vector so the generated classes use the fast kernels.
+set -euo pipefail
+ROOT="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+log="$(mktemp)"
+if ! (cd "$ROOT" && mvn -B -q -Dstyle.color=never -DskipTests package \
+    dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -pl bench -am) \
+    >"$log" 2>&1; then
+  cat "$log" >&2
+  rm -f "$log"
+  echo "bench/run.sh: building resnetc-bench failed (see the Maven output above)" >&2
+  exit 3
+fi
+rm -f "$log"
+if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+  java_cmd="$JAVA_HOME/bin/java"
+else
+  java_cmd="java"
+fi
+cd "$ROOT"
+exec "$java_cmd" --add-modules jdk.incubator.vector -Xmx8g \
+  -cp "bench/target/classes:$(cat bench/target/classpath.txt)" \
+  dev.resnetc.bench.SideBySide --root "$ROOT" "$@"
