@@ -136,14 +136,18 @@ public final class Parallel {
   private void work(int index) {
     long seen = ticket.get() >>> 32;
     while (true) {
-      for (int spin = 0; ticket.get() >>> 32 == seen; spin++) {
+      // Wait for a job newer than the last one, and open: while the caller sets a job up, the
+      // ticket already carries the new generation but is still closed.
+      long t = ticket.get();
+      for (int spin = 0; t >>> 32 == seen || (int) t == CLOSED; spin++) {
         if (spin < SPINS) {
           Thread.onSpinWait();
         } else {
           LockSupport.park(this);
         }
+        t = ticket.get();
       }
-      seen = ticket.get() >>> 32;
+      seen = t >>> 32;
       take(index);
     }
   }

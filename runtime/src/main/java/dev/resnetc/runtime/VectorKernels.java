@@ -5,7 +5,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API path of the convolution: a packed GEMM with a 6x16 register-blocked micro-kernel
+ * The Vector API path of the convolution: a packed GEMM with a 6 x 2-vector register-blocked
+ * micro-kernel (6x16 with AVX2, 6x32 with AVX-512)
  * and the epilogue (bias, residual, ReLU) applied to the tile while it is still in registers.
  * Loaded only when the JVM has {@code jdk.incubator.vector}; {@link Kernels} chooses.
  *
@@ -16,9 +17,12 @@ import jdk.incubator.vector.VectorSpecies;
  * every row panel multiplies that block. Tasks are the (image, group, column block) triples.
  */
 final class VectorKernels {
-  static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+  /** The widest vectors this CPU has: 8 floats with AVX2, 16 with AVX-512. */
+  static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  /** Floats per vector. */
+  static final int L = S.length();
   static final int MR = 6;
-  static final int NR = 16;
+  static final int NR = 2 * L;
 
   private VectorKernels() {}
 
@@ -364,7 +368,7 @@ final class VectorKernels {
 
   /**
    * {@code MR x NR} products over reduction indices {@code [k0, k1)} into {@code tile}: twelve
-   * accumulators (six rows, two vectors of eight columns) that stay in registers. Kept this small
+   * accumulators (six rows, two vectors of columns) that stay in registers. Kept this small
    * on purpose: the JIT must inline every Vector API call here, or the vectors are boxed.
    */
   private static void microKernel(float[] a, int aOff, float[] b, int bOff, int k0, int k1,
@@ -384,7 +388,7 @@ final class VectorKernels {
     for (int i = k0, ai = aOff + k0 * MR, bi = bOff + k0 * NR; i < k1;
         i++, ai += MR, bi += NR) {
       FloatVector b0 = FloatVector.fromArray(S, b, bi);
-      FloatVector b1 = FloatVector.fromArray(S, b, bi + 8);
+      FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
       FloatVector x = FloatVector.broadcast(S, a[ai]);
       c00 = x.fma(b0, c00);
       c01 = x.fma(b1, c01);
@@ -405,17 +409,17 @@ final class VectorKernels {
       c51 = x.fma(b1, c51);
     }
     c00.intoArray(tile, tileOff);
-    c01.intoArray(tile, tileOff + 8);
-    c10.intoArray(tile, tileOff + 16);
-    c11.intoArray(tile, tileOff + 24);
-    c20.intoArray(tile, tileOff + 32);
-    c21.intoArray(tile, tileOff + 40);
-    c30.intoArray(tile, tileOff + 48);
-    c31.intoArray(tile, tileOff + 56);
-    c40.intoArray(tile, tileOff + 64);
-    c41.intoArray(tile, tileOff + 72);
-    c50.intoArray(tile, tileOff + 80);
-    c51.intoArray(tile, tileOff + 88);
+    c01.intoArray(tile, tileOff + L);
+    c10.intoArray(tile, tileOff + NR);
+    c11.intoArray(tile, tileOff + NR + L);
+    c20.intoArray(tile, tileOff + 2 * NR);
+    c21.intoArray(tile, tileOff + 2 * NR + L);
+    c30.intoArray(tile, tileOff + 3 * NR);
+    c31.intoArray(tile, tileOff + 3 * NR + L);
+    c40.intoArray(tile, tileOff + 4 * NR);
+    c41.intoArray(tile, tileOff + 4 * NR + L);
+    c50.intoArray(tile, tileOff + 5 * NR);
+    c51.intoArray(tile, tileOff + 5 * NR + L);
   }
 
   /** Adds {@code tile} to the partial sums of earlier reduction blocks in {@code acc}. */
@@ -424,7 +428,7 @@ final class VectorKernels {
       System.arraycopy(tile, 0, acc, accOff, MR * NR);
       return;
     }
-    for (int i = 0; i < MR * NR; i += 8) {
+    for (int i = 0; i < MR * NR; i += L) {
       FloatVector.fromArray(S, acc, accOff + i).add(FloatVector.fromArray(S, tile, i))
           .intoArray(acc, accOff + i);
     }
@@ -441,7 +445,7 @@ final class VectorKernels {
       int at = outBase + r * plane;
       float bias = j.bias == null ? 0f : j.bias[m0 + r];
       if (width == NR) {
-        for (int half = 0; half < NR; half += 8) {
+        for (int half = 0; half < NR; half += L) {
           FloatVector v = FloatVector.fromArray(S, tile, r * NR + half).add(bias);
           if (j.res != null) {
             v = v.add(FloatVector.fromArray(S, j.res, j.resOff + at + half));
