@@ -235,9 +235,10 @@ public final class JavaWriter {
     for (KernelPlan.Array a : plan.arrays()) {
       CodeBlock value = arrayValue(a);
       if (a.convolution().isPresent()) {
-        value = CodeBlock.of("$T.prepare($N, $L)", KERNELS,
-            geometry(a.convolution().get(), a.key().substring(0, a.key().lastIndexOf('.'))),
-            value);
+        Conv2d g = a.convolution().get();
+        value = CodeBlock.of("$T.prepare($N, $L, $T.$L)", KERNELS,
+            geometry(g, a.key().substring(0, a.key().lastIndexOf('.'))), value,
+            ConvWeights.Algorithm.class, KernelPlan.algorithm(g));
       }
       m.addStatement("this.$N = $L", fieldOfArray.get(a.key()), value);
     }

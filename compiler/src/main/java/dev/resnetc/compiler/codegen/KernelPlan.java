@@ -7,6 +7,7 @@ import dev.resnetc.compiler.ir.Param;
 import dev.resnetc.compiler.ir.Shape;
 import dev.resnetc.compiler.ir.Shapes;
 import dev.resnetc.runtime.Conv2d;
+import dev.resnetc.runtime.ConvWeights;
 import dev.resnetc.runtime.Pool2d;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,6 +46,17 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
    */
   public record Array(String key, Optional<String> source, Optional<Folded> fold,
       boolean isBias, Optional<Conv2d> convolution) {}
+
+  /**
+   * How the Vector API path computes a convolution. Winograd F(2x2, 3x3) would do 2.25 times
+   * fewer multiplications on stride-1 3x3 layers, but with its tile transforms in scalar code it
+   * measured slower than the direct packed GEMM on every ResNet shape (docs/PERFORMANCE.md), so
+   * the compiler chooses the direct algorithm everywhere for now; the choice is made here, per
+   * layer, and recorded in the generated code.
+   */
+  static ConvWeights.Algorithm algorithm(Conv2d c) {
+    return ConvWeights.Algorithm.DIRECT;
+  }
 
   /** A BatchNorm folded into the layer before it. */
   public record Folded(String batchNorm, double eps) {}
