@@ -47,6 +47,7 @@ final class VectorKernels {
 
   /** The arguments of one convolution call, reused by each calling thread. */
   private static final class ConvJob implements Parallel.Job {
+    boolean winograd;
     Conv2d c;
     float[] in;
     int inOff;
@@ -62,15 +63,45 @@ final class VectorKernels {
 
     @Override
     public void run(int task, int worker) {
-      int groups = c.groups();
+      int groups = winograd ? 1 : c.groups();
       int split = task % rowSplits;
       int rest = task / rowSplits;
       int jb = rest % columnBlocks;
       int g = (rest / columnBlocks) % groups;
       int n = rest / columnBlocks / groups;
       int blocks = (c.outChannels() / groups + MR - 1) / MR;
-      tile(this, n, g, jb, blocks * split / rowSplits, blocks * (split + 1) / rowSplits,
-          SCRATCH.get());
+      int from = blocks * split / rowSplits;
+      int to = blocks * (split + 1) / rowSplits;
+      if (winograd) {
+        winogradTile(this, n, jb, from, to, SCRATCH.get());
+      } else {
+        tile(this, n, g, jb, from, to, SCRATCH.get());
+      }
+    }
+
+    /** Sets the call's arguments and runs its tasks over {@code columns} blocks of positions. */
+    void run(Parallel par, int batch, int columns, float[] input, int inputOff, float[] residual,
+        int residualOff, float[] output, int outputOff) {
+      in = input;
+      inOff = inputOff;
+      res = residual;
+      resOff = residualOff;
+      out = output;
+      outOff = outputOff;
+      columnBlocks = (columns + NR - 1) / NR;
+      // Enough tasks to balance the threads: split the output channels too when the images are
+      // small, at the price of packing their columns once per split.
+      int groups = winograd ? 1 : c.groups();
+      int tiles = batch * groups * columnBlocks;
+      int blocks = (c.outChannels() / groups + MR - 1) / MR;
+      rowSplits = Math.max(1, Math.min(blocks / 4, TASKS_PER_THREAD * par.threads() / tiles));
+      try {
+        par.run(tiles * rowSplits, this);
+      } finally {
+        in = null;
+        out = null;
+        res = null;
+      }
     }
   }
 
@@ -112,29 +143,12 @@ final class VectorKernels {
   static void conv(Parallel par, Conv2d c, int batch, float[] in, int inOff, float[] packed,
       float[] bias, float[] res, int resOff, boolean relu, float[] out, int outOff) {
     ConvJob job = JOBS.get();
+    job.winograd = false;
     job.c = c;
-    job.in = in;
-    job.inOff = inOff;
     job.w = packed;
     job.bias = bias;
-    job.res = res;
-    job.resOff = resOff;
     job.relu = relu;
-    job.out = out;
-    job.outOff = outOff;
-    job.columnBlocks = (c.outHeight() * c.outWidth() + NR - 1) / NR;
-    // Enough tasks to balance the threads: split the output channels too when the images are
-    // small, at the price of packing their columns once per split.
-    int tiles = batch * c.groups() * job.columnBlocks;
-    int blocks = (c.outChannels() / c.groups() + MR - 1) / MR;
-    job.rowSplits = Math.max(1, Math.min(blocks / 4, TASKS_PER_THREAD * par.threads() / tiles));
-    try {
-      par.run(tiles * job.rowSplits, job);
-    } finally {
-      job.in = null;
-      job.out = null;
-      job.res = null;
-    }
+    job.run(par, batch, c.outHeight() * c.outWidth(), in, inOff, res, resOff, out, outOff);
   }
 
   /**
@@ -251,34 +265,6 @@ final class VectorKernels {
     }
   }
 
-  /** The arguments of one Winograd convolution call, reused by each calling thread. */
-  private static final class WinogradJob implements Parallel.Job {
-    Conv2d c;
-    float[] in;
-    int inOff;
-    float[] u;
-    float[] bias;
-    float[] res;
-    int resOff;
-    boolean relu;
-    float[] out;
-    int outOff;
-    int columnBlocks;
-    int rowSplits;
-
-    @Override
-    public void run(int task, int worker) {
-      int split = task % rowSplits;
-      int rest = task / rowSplits;
-      int blocks = (c.outChannels() + MR - 1) / MR;
-      winogradTile(this, rest / columnBlocks, rest % columnBlocks, blocks * split / rowSplits,
-          blocks * (split + 1) / rowSplits, SCRATCH.get());
-    }
-  }
-
-  private static final ThreadLocal<WinogradJob> WINOGRAD_JOBS =
-      ThreadLocal.withInitial(WinogradJob::new);
-
   /**
    * {@link Winograd} F(2x2, 3x3): tasks are (image, block of {@link #NR} tiles, row split); each
    * transforms its input tiles, runs the 16 products on the micro-kernel and transforms back
@@ -286,32 +272,17 @@ final class VectorKernels {
    */
   static void winograd(Parallel par, Conv2d c, int batch, float[] in, int inOff, float[] u,
       float[] bias, float[] res, int resOff, boolean relu, float[] out, int outOff) {
-    WinogradJob job = WINOGRAD_JOBS.get();
+    ConvJob job = JOBS.get();
+    job.winograd = true;
     job.c = c;
-    job.in = in;
-    job.inOff = inOff;
-    job.u = u;
+    job.w = u;
     job.bias = bias;
-    job.res = res;
-    job.resOff = resOff;
     job.relu = relu;
-    job.out = out;
-    job.outOff = outOff;
     int tiles = ((c.outHeight() + 1) / 2) * ((c.outWidth() + 1) / 2);
-    job.columnBlocks = (tiles + NR - 1) / NR;
-    int blocks = (c.outChannels() + MR - 1) / MR;
-    int tasks = batch * job.columnBlocks;
-    job.rowSplits = Math.max(1, Math.min(blocks / 4, TASKS_PER_THREAD * par.threads() / tasks));
-    try {
-      par.run(tasks * job.rowSplits, job);
-    } finally {
-      job.in = null;
-      job.out = null;
-      job.res = null;
-    }
+    job.run(par, batch, tiles, in, inOff, res, resOff, out, outOff);
   }
 
-  private static void winogradTile(WinogradJob j, int n, int jb, int mbFrom, int mbTo,
+  private static void winogradTile(ConvJob j, int n, int jb, int mbFrom, int mbTo,
       Scratch s) {
     Conv2d c = j.c;
     int cin = c.inChannels();
@@ -339,7 +310,7 @@ final class VectorKernels {
     int perXi = (cout + MR - 1) / MR * cin * MR;
     for (int mb = mbFrom; mb < mbTo; mb++) {
       for (int xi = 0; xi < Winograd.XI; xi++) {
-        microKernel(j.u, xi * perXi + mb * cin * MR, v, xi * stride, 0, cin, m, xi * MR * NR);
+        microKernel(j.w, xi * perXi + mb * cin * MR, v, xi * stride, 0, cin, m, xi * MR * NR);
       }
       int rows = Math.min(MR, cout - mb * MR);
       for (int r = 0; r < rows; r++) {
