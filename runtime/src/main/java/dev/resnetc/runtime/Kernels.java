@@ -7,10 +7,12 @@ import static dev.resnetc.runtime.Shapes.requirePositive;
 import java.util.Arrays;
 
 /**
- * Scalar float32 kernels over NCHW tensors (batch first) that generated networks call. Each tensor
- * is an array and the offset where it starts, so that a network's activations can share one
- * arena; callers own every buffer, so no kernel allocates. Convolutions and dense layers apply
- * their epilogue (bias, residual add, ReLU) as they write their output.
+ * The float32 kernels over NCHW tensors (batch first) that generated networks call. Each tensor is
+ * an array and the offset where it starts, so that a network's activations can share one arena;
+ * callers own every buffer, so no kernel allocates. Convolutions and dense layers apply their
+ * epilogue (bias, residual add, ReLU) as they write their output. The scalar kernels here are the
+ * fallback and the tests' oracle; convolutions with prepared weights run on the Vector API
+ * ({@link VectorKernels}) when the JVM has it.
  */
 public final class Kernels {
   /**
