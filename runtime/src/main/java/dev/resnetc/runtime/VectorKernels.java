@@ -60,9 +60,16 @@ final class VectorKernels {
     int outOff;
     int columnBlocks;
     int rowSplits;
+    /** When the channels are split, each column block is packed once, here, before the GEMMs. */
+    float[] shared = new float[0];
+    boolean packing;
 
     @Override
     public void run(int task, int worker) {
+      if (packing) {
+        pack(this, task);
+        return;
+      }
       int groups = winograd ? 1 : c.groups();
       int split = task % rowSplits;
       int rest = task / rowSplits;
@@ -96,8 +103,18 @@ final class VectorKernels {
       int blocks = (c.outChannels() / groups + MR - 1) / MR;
       rowSplits = Math.max(1, Math.min(blocks / 4, TASKS_PER_THREAD * par.threads() / tiles));
       try {
+        if (rowSplits > 1 && !winograd) {
+          int k = c.inChannels() / groups * c.kernel() * c.kernel();
+          if (shared.length < tiles * k * NR) {
+            shared = new float[tiles * k * NR];
+          }
+          packing = true;
+          par.run(tiles, this);
+          packing = false;
+        }
         par.run(tiles * rowSplits, this);
       } finally {
+        packing = false;
         in = null;
         out = null;
         res = null;
@@ -166,16 +183,24 @@ final class VectorKernels {
     int plane = c.outHeight() * c.outWidth();
     int p0 = jb * NR;
     int width = Math.min(NR, plane - p0);
-    int inBase = j.inOff + (n * c.inChannels() + g * cinG) * c.inHeight() * c.inWidth();
-    float[] panel = scratch.panel(k * NR);
-    packColumns(c, j.in, inBase, p0, width, cinG, panel, scratch);
+    float[] panel;
+    int panelOff;
+    if (j.rowSplits > 1) {
+      panel = j.shared;
+      panelOff = ((n * groups + g) * j.columnBlocks + jb) * k * NR;
+    } else {
+      panel = scratch.panel(k * NR);
+      panelOff = 0;
+      int inBase = j.inOff + (n * c.inChannels() + g * cinG) * c.inHeight() * c.inWidth();
+      packColumns(c, j.in, inBase, p0, width, cinG, panel, 0, scratch);
+    }
     int blocks = (coutG + MR - 1) / MR;
     float[] tile = scratch.tile;
     float[] acc = k > KC ? scratch.acc(blocks * MR * NR) : null;
     for (int k0 = 0; k0 < k; k0 += KC) {
       int k1 = Math.min(k, k0 + KC);
       for (int mb = mbFrom; mb < mbTo; mb++) {
-        microKernel(j.w, (g * blocks + mb) * k * MR, panel, 0, k0, k1, tile, 0);
+        microKernel(j.w, (g * blocks + mb) * k * MR, panel, panelOff, k0, k1, tile, 0);
         if (acc != null) {
           accumulate(tile, k0 == 0, acc, mb * MR * NR);
           if (k1 < k) {
@@ -190,13 +215,29 @@ final class VectorKernels {
     }
   }
 
+  /** Packs column block {@code task} (image, group, block) of a split convolution. */
+  private static void pack(ConvJob j, int task) {
+    Conv2d c = j.c;
+    int groups = c.groups();
+    int cinG = c.inChannels() / groups;
+    int k = cinG * c.kernel() * c.kernel();
+    int plane = c.outHeight() * c.outWidth();
+    int jb = task % j.columnBlocks;
+    int g = (task / j.columnBlocks) % groups;
+    int n = task / j.columnBlocks / groups;
+    int p0 = jb * NR;
+    int inBase = j.inOff + (n * c.inChannels() + g * cinG) * c.inHeight() * c.inWidth();
+    packColumns(c, j.in, inBase, p0, Math.min(NR, plane - p0), cinG, j.shared, task * k * NR,
+        SCRATCH.get());
+  }
+
   /**
    * im2col of {@code width} output positions from {@code p0}, zero beyond, as {@code [k][NR]}. The
    * positions fall into a few runs along output rows; for stride 1 each run is a contiguous piece
    * of an input row, copied at once with its out-of-image ends zeroed.
    */
   private static void packColumns(Conv2d c, float[] in, int inBase, int p0, int width, int cinG,
-      float[] panel, Scratch scratch) {
+      float[] panel, int panelOff, Scratch scratch) {
     int h = c.inHeight();
     int w = c.inWidth();
     int ow = c.outWidth();
@@ -206,7 +247,7 @@ final class VectorKernels {
     int d = c.dilation();
     if (ks == 1 && s == 1 && pad == 0 && width == NR) {
       for (int ic = 0; ic < cinG; ic++) {
-        System.arraycopy(in, inBase + ic * h * w + p0, panel, ic * NR, NR);
+        System.arraycopy(in, inBase + ic * h * w + p0, panel, panelOff + ic * NR, NR);
       }
       return;
     }
@@ -224,7 +265,7 @@ final class VectorKernels {
       jj += len;
       scratch.runLength[runs] = len;
     }
-    for (int ic = 0, dst = 0; ic < cinG; ic++) {
+    for (int ic = 0, dst = panelOff; ic < cinG; ic++) {
       int chan = inBase + ic * h * w;
       for (int ky = 0; ky < ks; ky++) {
         for (int kx = 0; kx < ks; kx++, dst += NR) {

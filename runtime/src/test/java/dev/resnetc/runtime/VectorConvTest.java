@@ -75,6 +75,13 @@ class VectorConvTest {
   }
 
   @Test
+  void matchesScalarWhenSmallImagesSplitTheChannelsBetweenThreads() {
+    check(new Conv2d(40, 5, 5, 50, 3, 1, 1, 1, 1), 1, true, true, true, 2);
+    check(new Conv2d(32, 9, 9, 64, 3, 2, 1, 1, 1), 2, false, false, true, 2);
+    check(new Conv2d(300, 3, 3, 96, 1, 1, 0, 1, 1), 1, true, true, false, 3);
+  }
+
+  @Test
   void matchesScalarWithGroupsAndDilation() {
     check(new Conv2d(8, 10, 10, 12, 3, 1, 2, 2, 4), 2, true, false, true, 2);
   }
