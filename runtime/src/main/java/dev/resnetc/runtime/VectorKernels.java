@@ -26,6 +26,33 @@ final class VectorKernels {
 
   private VectorKernels() {}
 
+  static {
+    Thread warmUp = new Thread(VectorKernels::warmUp, "resnetc-warm-up");
+    warmUp.setDaemon(true);
+    warmUp.start();
+  }
+
+  /**
+   * Runs small convolutions of each kind until the JIT has compiled the kernels. This class is
+   * loaded when a network's first weights are prepared, so the compilation overlaps the rest of
+   * the loading instead of slowing the first {@code forward}, which would otherwise run the Vector
+   * API interpreted.
+   */
+  private static void warmUp() {
+    Parallel one = Parallel.of(1);
+    Conv2d[] shapes = {new Conv2d(32, 5, 5, 12, 3, 1, 1, 1, 1),
+        new Conv2d(300, 2, 16, 12, 1, 1, 0, 1, 1), new Conv2d(3, 9, 9, 6, 3, 2, 1, 1, 1)};
+    for (Conv2d c : shapes) {
+      float[] in = new float[c.inSize()];
+      float[] w = pack(c, new float[c.weightSize()]);
+      float[] bias = new float[c.outChannels()];
+      float[] out = new float[c.outSize()];
+      for (int i = 0; i < 2000; i++) {
+        conv(one, c, 1, in, 0, w, bias, out, 0, true, out, 0);
+      }
+    }
+  }
+
   /** The weights {@code [out, in/groups, k, k]} as the micro-kernel reads them. */
   static float[] pack(Conv2d c, float[] w) {
     int groups = c.groups();
