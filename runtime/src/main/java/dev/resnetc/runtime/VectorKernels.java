@@ -6,15 +6,18 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API path of the convolution: a packed GEMM with a 6 x 2-vector register-blocked
- * micro-kernel (6x16 with AVX2, 6x32 with AVX-512)
- * and the epilogue (bias, residual, ReLU) applied to the tile while it is still in registers.
- * Loaded only when the JVM has {@code jdk.incubator.vector}; {@link Kernels} chooses.
+ * micro-kernel (6x16 with AVX2, 6x32 with AVX-512), and the epilogue (bias, residual, ReLU)
+ * applied to each finished tile. Loaded only when the JVM has {@code jdk.incubator.vector};
+ * {@link Kernels} chooses.
  *
  * <p>A convolution is {@code out[m][p] = sum_k W[m][k] * col[k][p]} per image and group, with
  * {@code m} the output channel, {@code k = (ic, ky, kx)} and {@code p = (oy, ox)}. The weights are
  * packed once at load time into panels of {@link #MR} rows, {@code [g][m/MR][k][MR]}; for each block
  * of {@link #NR} output positions the input columns are packed into {@code [k][NR]} (im2col), then
- * every row panel multiplies that block. Tasks are the (image, group, column block) triples.
+ * row panels multiply that block. Tasks are (image, group, column block, channel split); when a
+ * small image needs channel splits to give every thread work, its column blocks are packed once,
+ * in a first parallel phase, and shared by the splits. {@link Winograd} runs on the same
+ * micro-kernel.
  */
 final class VectorKernels {
   /** The widest vectors this CPU has: 8 floats with AVX2, 16 with AVX-512. */
