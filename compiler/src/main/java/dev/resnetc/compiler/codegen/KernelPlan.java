@@ -81,6 +81,29 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
      */
     boolean mayOverwrite(int input);
 
+    /** A step with one input. */
+    sealed interface Unary extends Step {
+      int in();
+
+      @Override
+      default List<Integer> reads() {
+        return List.of(in());
+      }
+
+      @Override
+      default boolean mayOverwrite(int input) {
+        return false;
+      }
+    }
+
+    /** An elementwise step, whose kernel may write its output over its input. */
+    sealed interface InPlace extends Unary {
+      @Override
+      default boolean mayOverwrite(int input) {
+        return true;
+      }
+    }
+
     /** {@code Kernels.conv2d} with its epilogue; {@code bias} and {@code residual} may be absent. */
     record Conv(String node, Conv2d geometry, int in, String weight, String bias, int residual,
         boolean relu, int out) implements Step {
@@ -111,30 +134,10 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
 
     /** {@code Kernels.batchNorm} over {@code channels} planes of {@code spatial} values. */
     record BatchNorm(String node, int channels, int spatial, float eps, int in, String gamma,
-        String beta, String mean, String var, int out) implements Step {
-      @Override
-      public List<Integer> reads() {
-        return List.of(in);
-      }
-
-      @Override
-      public boolean mayOverwrite(int input) {
-        return true;
-      }
-    }
+        String beta, String mean, String var, int out) implements InPlace {}
 
     /** {@code Kernels.relu} on {@code perImage} values per image. */
-    record Relu(String node, int perImage, int in, int out) implements Step {
-      @Override
-      public List<Integer> reads() {
-        return List.of(in);
-      }
-
-      @Override
-      public boolean mayOverwrite(int input) {
-        return true;
-      }
-    }
+    record Relu(String node, int perImage, int in, int out) implements InPlace {}
 
     /** {@code Kernels.add}. */
     record Add(String node, int perImage, int left, int right, int out) implements Step {
@@ -150,71 +153,21 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
     }
 
     /** {@code Kernels.maxPool2d} or {@code Kernels.avgPool2d}. */
-    record Pool(String node, boolean max, Pool2d geometry, int in, int out) implements Step {
-      @Override
-      public List<Integer> reads() {
-        return List.of(in);
-      }
-
-      @Override
-      public boolean mayOverwrite(int input) {
-        return false;
-      }
-    }
+    record Pool(String node, boolean max, Pool2d geometry, int in, int out) implements Unary {}
 
     /** {@code Kernels.globalAvgPool}. */
     record GlobalAvgPool(String node, int channels, int spatial, int in, int out)
-        implements Step {
-      @Override
-      public List<Integer> reads() {
-        return List.of(in);
-      }
-
-      @Override
-      public boolean mayOverwrite(int input) {
-        return false;
-      }
-    }
+        implements Unary {}
 
     /** {@code Kernels.softmax}. */
-    record Softmax(String node, int features, int in, int out) implements Step {
-      @Override
-      public List<Integer> reads() {
-        return List.of(in);
-      }
-
-      @Override
-      public boolean mayOverwrite(int input) {
-        return true;
-      }
-    }
+    record Softmax(String node, int features, int in, int out) implements InPlace {}
 
     /** {@code Kernels.padShortcut}, He et al.'s option A. */
     record PadShortcut(String node, int inChannels, int inHeight, int inWidth, int stride,
-        int outChannels, int padFront, int in, int out) implements Step {
-      @Override
-      public List<Integer> reads() {
-        return List.of(in);
-      }
-
-      @Override
-      public boolean mayOverwrite(int input) {
-        return false;
-      }
-    }
+        int outChannels, int padFront, int in, int out) implements Unary {}
 
     /** {@code Kernels.copy}, when the output would otherwise be the caller's input array. */
-    record Copy(String node, int perImage, int in, int out) implements Step {
-      @Override
-      public List<Integer> reads() {
-        return List.of(in);
-      }
-
-      @Override
-      public boolean mayOverwrite(int input) {
-        return false;
-      }
-    }
+    record Copy(String node, int perImage, int in, int out) implements Unary {}
   }
 
   public static KernelPlan of(Compilation c) {
