@@ -93,11 +93,25 @@ final class VectorKernels {
     /** When the channels are split, each column block is packed once, here, before the GEMMs. */
     float[] shared = new float[0];
     boolean packing;
+    /**
+     * Stride-1 convolutions of wide images skip im2col: the input is copied once with its zero
+     * border into {@code padded}, column blocks follow output rows, and the micro-kernel reads
+     * each reduction row straight from it, at {@code rowOffsets[k]} from the block's corner.
+     */
+    boolean direct;
+    boolean padding;
+    float[] padded = new float[0];
+    int[] rowOffsets = new int[0];
+    int blocksPerRow;
 
     @Override
     public void run(int task, int worker) {
       if (packing) {
         pack(this, task);
+        return;
+      }
+      if (padding) {
+        padChannel(task);
         return;
       }
       int groups = winograd ? 1 : c.groups();
@@ -116,6 +130,45 @@ final class VectorKernels {
       }
     }
 
+    /** Copies input channel {@code ch} (of the whole batch) into {@code padded}, zero border. */
+    void padChannel(int ch) {
+      int h = c.inHeight();
+      int w = c.inWidth();
+      int p = c.padding();
+      int hp = h + 2 * p;
+      int wp = w + 2 * p;
+      int base = ch * hp * wp;
+      Arrays.fill(padded, base, base + p * wp + p, 0f);
+      for (int y = 0; y < h; y++) {
+        int row = base + (y + p) * wp + p;
+        System.arraycopy(in, inOff + (ch * h + y) * w, padded, row, w);
+        Arrays.fill(padded, row + w, row + w + 2 * p, 0f);
+      }
+      Arrays.fill(padded, base + (h + p) * wp + p, base + hp * wp, 0f);
+    }
+
+    /** Sizes {@code padded} for the batch and sets the row offsets. */
+    void prepareRows(int batch) {
+      int hp = c.inHeight() + 2 * c.padding();
+      int wp = c.inWidth() + 2 * c.padding();
+      int size = batch * c.inChannels() * hp * wp + NR;
+      if (padded.length < size) {
+        padded = new float[size];
+      }
+      int ks = c.kernel();
+      int k = c.inChannels() / c.groups() * ks * ks;
+      if (rowOffsets.length < k) {
+        rowOffsets = new int[k];
+      }
+      for (int ic = 0, i = 0; ic < c.inChannels() / c.groups(); ic++) {
+        for (int ky = 0; ky < ks; ky++) {
+          for (int kx = 0; kx < ks; kx++) {
+            rowOffsets[i++] = (ic * hp + ky) * wp + kx;
+          }
+        }
+      }
+    }
+
     /** Sets the call's arguments and runs its tasks over {@code columns} blocks of positions. */
     void run(Parallel par, int batch, int columns, float[] input, int inputOff, float[] residual,
         int residualOff, float[] output, int outputOff) {
@@ -125,7 +178,18 @@ final class VectorKernels {
       resOff = residualOff;
       out = output;
       outOff = outputOff;
-      columnBlocks = (columns + NR - 1) / NR;
+      direct = !winograd && c.kernel() > 1 && c.stride() == 1 && c.dilation() == 1
+          && c.outWidth() >= MIN_DIRECT_WIDTH;
+      if (direct) {
+        prepareRows(batch);
+        padding = true;
+        par.run(batch * c.inChannels(), this);
+        padding = false;
+        blocksPerRow = (c.outWidth() + NR - 1) / NR;
+        columnBlocks = c.outHeight() * blocksPerRow;
+      } else {
+        columnBlocks = (columns + NR - 1) / NR;
+      }
       // Enough tasks to balance the threads: split the output channels too when the images are
       // small, at the price of packing their columns once per split.
       int groups = winograd ? 1 : c.groups();
@@ -133,7 +197,7 @@ final class VectorKernels {
       int blocks = (c.outChannels() / groups + MR - 1) / MR;
       rowSplits = Math.max(1, Math.min(blocks / 4, TASKS_PER_THREAD * par.threads() / tiles));
       try {
-        if (rowSplits > 1 && !winograd) {
+        if (rowSplits > 1 && !winograd && !direct) {
           int k = c.inChannels() / groups * c.kernel() * c.kernel();
           if (shared.length < tiles * k * NR) {
             shared = new float[tiles * k * NR];
@@ -145,6 +209,7 @@ final class VectorKernels {
         par.run(tiles * rowSplits, this);
       } finally {
         packing = false;
+        padding = false;
         in = null;
         out = null;
         res = null;
@@ -163,6 +228,19 @@ final class VectorKernels {
     final float[] d = new float[16];
     final float[] y = new float[8];
 
+    int[] packedRows = new int[0];
+
+    /** Row offsets of a packed panel, {@code i * NR}, for at least {@code k} rows. */
+    int[] packedRows(int k) {
+      if (packedRows.length < k) {
+        packedRows = new int[k];
+        for (int i = 0; i < k; i++) {
+          packedRows[i] = i * NR;
+        }
+      }
+      return packedRows;
+    }
+
     float[] panel(int floats) {
       if (panel.length < floats) {
         panel = new float[floats];
@@ -177,6 +255,12 @@ final class VectorKernels {
       return acc;
     }
   }
+
+  /**
+   * The narrowest output rows that skip im2col: column blocks then follow output rows, and a row
+   * narrower than this would leave most of each block empty.
+   */
+  static final int MIN_DIRECT_WIDTH = 28;
 
   /** Tasks per thread a convolution aims for, so that uneven tasks still balance. */
   static final int TASKS_PER_THREAD = 8;
@@ -215,14 +299,27 @@ final class VectorKernels {
     int width = Math.min(NR, plane - p0);
     float[] panel;
     int panelOff;
-    if (j.rowSplits > 1) {
+    int[] rows;
+    if (j.direct) {
+      int oy = jb / j.blocksPerRow;
+      int ox0 = jb % j.blocksPerRow * NR;
+      p0 = oy * c.outWidth() + ox0;
+      width = Math.min(NR, c.outWidth() - ox0);
+      int hp = c.inHeight() + 2 * c.padding();
+      int wp = c.inWidth() + 2 * c.padding();
+      panel = j.padded;
+      panelOff = ((n * c.inChannels() + g * cinG) * hp + oy) * wp + ox0;
+      rows = j.rowOffsets;
+    } else if (j.rowSplits > 1) {
       panel = j.shared;
       panelOff = ((n * groups + g) * j.columnBlocks + jb) * k * NR;
+      rows = scratch.packedRows(k);
     } else {
       panel = scratch.panel(k * NR);
       panelOff = 0;
       int inBase = j.inOff + (n * c.inChannels() + g * cinG) * c.inHeight() * c.inWidth();
       packColumns(c, j.in, inBase, p0, width, cinG, panel, 0, scratch);
+      rows = scratch.packedRows(k);
     }
     int blocks = (coutG + MR - 1) / MR;
     float[] tile = scratch.tile;
@@ -230,7 +327,7 @@ final class VectorKernels {
     for (int k0 = 0; k0 < k; k0 += KC) {
       int k1 = Math.min(k, k0 + KC);
       for (int mb = mbFrom; mb < mbTo; mb++) {
-        microKernel(j.w, (g * blocks + mb) * k * MR, panel, panelOff, k0, k1, tile, 0);
+        microKernel(j.w, (g * blocks + mb) * k * MR, panel, panelOff, rows, k0, k1, tile, 0);
         if (acc != null) {
           accumulate(tile, k0 == 0, acc, mb * MR * NR);
           if (k1 < k) {
@@ -381,7 +478,8 @@ final class VectorKernels {
     int perXi = (cout + MR - 1) / MR * cin * MR;
     for (int mb = mbFrom; mb < mbTo; mb++) {
       for (int xi = 0; xi < Winograd.XI; xi++) {
-        microKernel(j.w, xi * perXi + mb * cin * MR, v, xi * stride, 0, cin, m, xi * MR * NR);
+        microKernel(j.w, xi * perXi + mb * cin * MR, v, xi * stride, s.packedRows(cin), 0, cin,
+            m, xi * MR * NR);
       }
       int rows = Math.min(MR, cout - mb * MR);
       for (int r = 0; r < rows; r++) {
@@ -409,12 +507,13 @@ final class VectorKernels {
   }
 
   /**
-   * {@code MR x NR} products over reduction indices {@code [k0, k1)} into {@code tile}: twelve
+   * {@code MR x NR} products over reduction indices {@code [k0, k1)} into {@code tile}, row
+   * {@code i} of the columns starting at {@code b[bOff + rows[i]]}: twelve
    * accumulators (six rows, two vectors of columns) that stay in registers. Kept this small
    * on purpose: the JIT must inline every Vector API call here, or the vectors are boxed.
    */
-  private static void microKernel(float[] a, int aOff, float[] b, int bOff, int k0, int k1,
-      float[] tile, int tileOff) {
+  private static void microKernel(float[] a, int aOff, float[] b, int bOff, int[] rows, int k0,
+      int k1, float[] tile, int tileOff) {
     FloatVector c00 = FloatVector.zero(S);
     FloatVector c01 = c00;
     FloatVector c10 = c00;
@@ -427,8 +526,8 @@ final class VectorKernels {
     FloatVector c41 = c00;
     FloatVector c50 = c00;
     FloatVector c51 = c00;
-    for (int i = k0, ai = aOff + k0 * MR, bi = bOff + k0 * NR; i < k1;
-        i++, ai += MR, bi += NR) {
+    for (int i = k0, ai = aOff + k0 * MR; i < k1; i++, ai += MR) {
+      int bi = bOff + rows[i];
       FloatVector b0 = FloatVector.fromArray(S, b, bi);
       FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
       FloatVector x = FloatVector.broadcast(S, a[ai]);

@@ -82,6 +82,16 @@ class VectorConvTest {
   }
 
   @Test
+  void matchesScalarOnWideImagesThatSkipIm2col() {
+    int w = VectorKernels.MIN_DIRECT_WIDTH;
+    check(new Conv2d(5, 3, w, 7, 3, 1, 1, 1, 1), 2, true, true, true, 2);
+    check(new Conv2d(4, 4, w + VectorKernels.NR + 3, 13, 3, 1, 1, 1, 1), 1, false, true, true, 1);
+    check(new Conv2d(300, 2, w + 1, 6, 1, 1, 0, 1, 1), 2, true, false, false, 2);
+    check(new Conv2d(6, 5, w + 4, 8, 5, 1, 2, 1, 2), 1, true, true, false, 2);
+    check(new Conv2d(3, 6, w + 2, 4, 3, 1, 0, 1, 1), 3, false, false, true, 2);
+  }
+
+  @Test
   void matchesScalarWithGroupsAndDilation() {
     check(new Conv2d(8, 10, 10, 12, 3, 1, 2, 2, 4), 2, true, false, true, 2);
   }
