@@ -1,9 +1,6 @@
 package dev.resnetc.cli;
 
-import dev.resnetc.compiler.Compilation;
 import dev.resnetc.compiler.report.ShapeTable;
-import java.io.PrintWriter;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -24,13 +21,6 @@ final class CheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Optional<Compilation> compilation = Frontend.analyze(file, spec.commandLine().getErr());
-    if (compilation.isEmpty()) {
-      return Main.EXIT_SOURCE_ERRORS;
-    }
-    PrintWriter out = spec.commandLine().getOut();
-    ShapeTable.of(compilation.get()).print(out);
-    out.flush();
-    return Main.EXIT_OK;
+    return Frontend.report(file, spec, (c, out) -> ShapeTable.of(c).print(out));
   }
 }

@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiConsumer;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** Runs the compiler's analysis on a file named on the command line and prints its diagnostics. */
 final class Frontend {
@@ -47,6 +49,21 @@ final class Frontend {
     }
     print(diagnostics, err, notes);
     return diagnostics.hasErrors() ? Optional.empty() : result;
+  }
+
+  /**
+   * Analyzes {@code file} and, if it has no errors, prints {@code report} of it to the command's
+   * output; returns the exit code.
+   */
+  static int report(String file, CommandSpec spec, BiConsumer<Compilation, PrintWriter> report) {
+    Optional<Compilation> compilation = analyze(file, spec.commandLine().getErr());
+    if (compilation.isEmpty()) {
+      return Main.EXIT_SOURCE_ERRORS;
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    report.accept(compilation.get(), out);
+    out.flush();
+    return Main.EXIT_OK;
   }
 
   static Path toPath(String file) {

@@ -28,6 +28,25 @@ public record Epilogue(Optional<String> batchNorm, double eps, int residual, boo
     return new Epilogue(batchNorm, eps, residual, true);
   }
 
+  /** The epilogue of a convolution or dense layer; empty for every other node. */
+  public static Optional<Epilogue> of(Node n) {
+    if (n instanceof Node.Conv c) {
+      return Optional.of(c.epilogue());
+    }
+    if (n instanceof Node.Dense d) {
+      return Optional.of(d.epilogue());
+    }
+    return Optional.empty();
+  }
+
+  /** The convolution or dense layer {@code n} with epilogue {@code e}. */
+  public static Node with(Node n, Epilogue e) {
+    if (n instanceof Node.Conv c) {
+      return c.withEpilogue(e);
+    }
+    return ((Node.Dense) n).withEpilogue(e);
+  }
+
   public boolean hasResidual() {
     return residual >= 0;
   }

@@ -21,15 +21,10 @@ public final class FoldBatchNorm implements Pass {
     for (Node n : graph.nodes()) {
       if (n instanceof Node.BatchNorm bn && edit.uses(bn.input()) == 1) {
         Node producer = edit.current(bn.input());
-        if (producer instanceof Node.Conv c && c.epilogue().equals(Epilogue.NONE)) {
-          edit.replace(c.withEpilogue(c.epilogue().withBatchNorm(bn.name(), bn.eps())));
-          edit.redirect(bn, c.id());
-          stats.foldedBatchNorms++;
-          continue;
-        }
-        if (producer instanceof Node.Dense d && d.epilogue().equals(Epilogue.NONE)) {
-          edit.replace(d.withEpilogue(d.epilogue().withBatchNorm(bn.name(), bn.eps())));
-          edit.redirect(bn, d.id());
+        if (Epilogue.of(producer).filter(Epilogue.NONE::equals).isPresent()) {
+          Node folded = Epilogue.with(producer, Epilogue.NONE.withBatchNorm(bn.name(), bn.eps()));
+          edit.replace(folded);
+          edit.redirect(bn, folded.id());
           stats.foldedBatchNorms++;
           continue;
         }

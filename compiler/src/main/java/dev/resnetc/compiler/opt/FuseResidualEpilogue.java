@@ -68,12 +68,6 @@ public final class FuseResidualEpilogue implements Pass {
   /** The conv or dense layer {@code n} with its epilogue changed, if it has one that may be. */
   private static Optional<Node> withEpilogue(Node n, Predicate<Epilogue> ok,
       UnaryOperator<Epilogue> change) {
-    if (n instanceof Node.Conv c && ok.test(c.epilogue())) {
-      return Optional.of(c.withEpilogue(change.apply(c.epilogue())));
-    }
-    if (n instanceof Node.Dense d && ok.test(d.epilogue())) {
-      return Optional.of(d.withEpilogue(change.apply(d.epilogue())));
-    }
-    return Optional.empty();
+    return Epilogue.of(n).filter(ok).map(e -> Epilogue.with(n, change.apply(e)));
   }
 }

@@ -28,8 +28,7 @@ public final class IrCheck {
       if (n instanceof Node.Residual) {
         throw new IllegalStateException("after " + after + ": unresolved residual " + n.name());
       }
-      Epilogue e = n instanceof Node.Conv c ? c.epilogue()
-          : n instanceof Node.Dense d ? d.epilogue() : Epilogue.NONE;
+      Epilogue e = Epilogue.of(n).orElse(Epilogue.NONE);
       if (e.hasResidual() && !shapes.of(e.residual()).equals(shapes.of(n))) {
         throw new IllegalStateException("after " + after + ": " + n.name() + " adds a residual of"
             + " shape " + shapes.of(e.residual()) + " to its output " + shapes.of(n));

@@ -16,8 +16,7 @@ public final class IrDump {
   public static void print(Compilation c, PrintWriter out) {
     out.println("network " + c.graph().name() + " (" + c.graph().nodes().size() + " nodes)");
     for (Node n : c.graph().nodes()) {
-      Epilogue e = n instanceof Node.Conv conv ? conv.epilogue()
-          : n instanceof Node.Dense d ? d.epilogue() : Epilogue.NONE;
+      Epilogue e = Epilogue.of(n).orElse(Epilogue.NONE);
       String args = n.inputs().stream().filter(i -> i != e.residual()).map(i -> "%" + i)
           .collect(Collectors.joining(", "));
       out.printf("  %%%d = %s %s(%s)%s : %s%n", n.id(), LayerTypes.of(n), n.name(), args, e,

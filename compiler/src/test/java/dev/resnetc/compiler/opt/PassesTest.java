@@ -65,8 +65,7 @@ class PassesTest {
   }
 
   private static Epilogue epilogue(Compilation c, String name) {
-    Node n = named(c, name);
-    return n instanceof Node.Conv conv ? conv.epilogue() : ((Node.Dense) n).epilogue();
+    return Epilogue.of(named(c, name)).orElseThrow();
   }
 
   private static void assertSameFunction(Compilation before, Compilation after) {
