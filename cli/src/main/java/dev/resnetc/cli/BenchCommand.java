@@ -5,6 +5,7 @@ import dev.resnetc.compiler.run.GeneratedNetwork;
 import dev.resnetc.compiler.run.Timings;
 import dev.resnetc.runtime.TensorSpec;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -127,7 +128,9 @@ final class BenchCommand implements Callable<Integer> {
     for (int i = 0; i < warmup; i++) {
       model.forward(x);
     }
+    long allocatedBefore = allocatedBytes();
     Timings timings = Timings.measure(runs, () -> model.forward(x));
+    long allocatedPerCall = (allocatedBytes() - allocatedBefore) / runs;
     double peak = peakGflopsPerCore * Math.min(t, processors);
     double gflops = 2.0 * network.multiplyAdds() * batch / (timings.median() * 1e6);
 
@@ -143,8 +146,25 @@ final class BenchCommand implements Callable<Integer> {
     out.println(String.format(Locale.ROOT, "gflops: %.2f", gflops));
     out.println(String.format(Locale.ROOT, "peak_gflops: %.1f", peak));
     out.println(String.format(Locale.ROOT, "peak_share: %.3f", gflops / peak));
+    if (allocatedPerCall >= 0) {
+      out.println(String.format(Locale.ROOT, "allocated_bytes_per_call: %d (calling thread)",
+          allocatedPerCall));
+    }
     out.flush();
     return Main.EXIT_OK;
+  }
+
+  /**
+   * Bytes allocated so far by this thread, or a negative number where the JVM cannot tell: how
+   * the bench shows that a forward call allocates nothing (the work done on the pool's other
+   * threads is not counted).
+   */
+  private static long allocatedBytes() {
+    if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean mx
+        && mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled()) {
+      return mx.getThreadAllocatedBytes(Thread.currentThread().getId());
+    }
+    return -1;
   }
 
   private void checkOptions(int t) {

@@ -43,15 +43,24 @@ final class VectorKernels {
    */
   private static void warmUp() {
     Parallel one = Parallel.of(1);
-    Conv2d[] shapes = {new Conv2d(32, 5, 5, 12, 3, 1, 1, 1, 1),
-        new Conv2d(300, 2, 16, 12, 1, 1, 0, 1, 1), new Conv2d(3, 9, 9, 6, 3, 2, 1, 1, 1)};
+    int wide = MIN_DIRECT_WIDTH;
+    Conv2d[] shapes = {new Conv2d(32, 5, 5, 12, 3, 1, 1, 1, 1), // Winograd
+        new Conv2d(300, 2, 16, 12, 1, 1, 0, 1, 1), // pointwise, over several reduction blocks
+        new Conv2d(3, 9, 9, 6, 3, 2, 1, 1, 1), // im2col
+        new Conv2d(8, 3, 2 * wide, 6, 3, 2, 1, 1, 1)}; // wide, from phase planes
     for (Conv2d c : shapes) {
       float[] in = new float[c.inSize()];
-      float[] w = pack(c, new float[c.weightSize()]);
       float[] bias = new float[c.outChannels()];
       float[] out = new float[c.outSize()];
+      boolean winograd = c.inChannels() == 32;
+      float[] w = winograd ? Winograd.transformWeights(c, new float[c.weightSize()])
+          : pack(c, new float[c.weightSize()]);
       for (int i = 0; i < 2000; i++) {
-        conv(one, c, 1, in, 0, w, bias, out, 0, true, out, 0);
+        if (winograd) {
+          winograd(one, c, 1, in, 0, w, bias, out, 0, true, out, 0);
+        } else {
+          conv(one, c, 1, in, 0, w, bias, out, 0, true, out, 0);
+        }
       }
     }
   }
@@ -78,6 +87,16 @@ final class VectorKernels {
   /** The arguments of one convolution call, reused by each calling thread. */
   private static final class ConvJob implements Parallel.Job {
     boolean winograd;
+    /** Winograd's first phase: tasks transform one input channel each into {@code v}. */
+    boolean transforming;
+    /** Winograd's transformed input, {@code [xi][input channel][column]}, a column per tile. */
+    float[] v = new float[0];
+    /** Floats between two rows of {@code v}. */
+    int vStride;
+    /** Per Winograd column: the offset of its tile's top-left output in output channel 0. */
+    int[] tileOut = new int[0];
+    /** Per Winograd column: 1 if its tile has a second output column, 2 a second row. */
+    byte[] tileEdge = new byte[0];
     Conv2d c;
     float[] in;
     int inOff;
@@ -94,15 +113,24 @@ final class VectorKernels {
     float[] shared = new float[0];
     boolean packing;
     /**
-     * Stride-1 convolutions of wide images skip im2col: the input is copied once with its zero
-     * border into {@code padded}, column blocks follow output rows, and the micro-kernel reads
-     * each reduction row straight from it, at {@code rowOffsets[k]} from the block's corner.
+     * Convolutions of wide images skip im2col: the input is copied once with its zero border
+     * into {@code padded} (split into phase planes when strided), column blocks follow output
+     * rows, and the micro-kernel reads each reduction row straight from it, at
+     * {@code rowOffsets[k]} from the block's corner.
      */
     boolean direct;
+    /**
+     * 1x1 stride-1 convolutions need no im2col either: the input channels are the rows of the
+     * columns, read in place at {@code rowOffsets[k] = k * plane} (except a last, partial block).
+     */
+    boolean pointwise;
     boolean padding;
     float[] padded = new float[0];
     int[] rowOffsets = new int[0];
     int blocksPerRow;
+    int batch;
+    /** Winograd's columns: tiles of the whole batch. */
+    int columns;
 
     @Override
     public void run(int task, int worker) {
@@ -112,6 +140,10 @@ final class VectorKernels {
       }
       if (padding) {
         padChannel(task);
+        return;
+      }
+      if (transforming) {
+        winogradInput(this, task, SCRATCH.get());
         return;
       }
       int groups = winograd ? 1 : c.groups();
@@ -124,34 +156,56 @@ final class VectorKernels {
       int from = blocks * split / rowSplits;
       int to = blocks * (split + 1) / rowSplits;
       if (winograd) {
-        winogradTile(this, n, jb, from, to, SCRATCH.get());
+        winogradBlock(this, jb, from, to, SCRATCH.get());
       } else {
         tile(this, n, g, jb, from, to, SCRATCH.get());
       }
     }
 
-    /** Copies input channel {@code ch} (of the whole batch) into {@code padded}, zero border. */
+    /**
+     * Copies input channel {@code ch} (of the whole batch) into {@code padded}, zero border. With
+     * stride {@code s} the padded rows are split into {@code s} phase planes of every
+     * {@code s}-th column, so that the columns a stride-{@code s} row of outputs reads for one
+     * {@code kx} are contiguous in one of them.
+     */
     void padChannel(int ch) {
       int h = c.inHeight();
       int w = c.inWidth();
       int p = c.padding();
+      int s = c.stride();
       int hp = h + 2 * p;
-      int wp = w + 2 * p;
-      int base = ch * hp * wp;
-      Arrays.fill(padded, base, base + p * wp + p, 0f);
-      for (int y = 0; y < h; y++) {
-        int row = base + (y + p) * wp + p;
-        System.arraycopy(in, inOff + (ch * h + y) * w, padded, row, w);
-        Arrays.fill(padded, row + w, row + w + 2 * p, 0f);
+      int wq = (w + 2 * p + s - 1) / s;
+      int base = ch * s * hp * wq;
+      if (s == 1) {
+        Arrays.fill(padded, base, base + p * wq + p, 0f);
+        for (int y = 0; y < h; y++) {
+          int row = base + (y + p) * wq + p;
+          System.arraycopy(in, inOff + (ch * h + y) * w, padded, row, w);
+          Arrays.fill(padded, row + w, row + w + 2 * p, 0f);
+        }
+        Arrays.fill(padded, base + (h + p) * wq + p, base + hp * wq, 0f);
+        return;
       }
-      Arrays.fill(padded, base + (h + p) * wp + p, base + hp * wp, 0f);
+      for (int phase = 0; phase < s; phase++) {
+        int plane = base + phase * hp * wq;
+        Arrays.fill(padded, plane, plane + p * wq, 0f);
+        Arrays.fill(padded, plane + (h + p) * wq, plane + hp * wq, 0f);
+        for (int y = 0; y < h; y++) {
+          int src = inOff + (ch * h + y) * w;
+          int row = plane + (y + p) * wq;
+          for (int q = 0, x = phase - p; q < wq; q++, x += s) {
+            padded[row + q] = x >= 0 && x < w ? in[src + x] : 0f;
+          }
+        }
+      }
     }
 
     /** Sizes {@code padded} for the batch and sets the row offsets. */
     void prepareRows(int batch) {
+      int s = c.stride();
       int hp = c.inHeight() + 2 * c.padding();
-      int wp = c.inWidth() + 2 * c.padding();
-      int size = batch * c.inChannels() * hp * wp + NR;
+      int wq = (c.inWidth() + 2 * c.padding() + s - 1) / s;
+      int size = batch * c.inChannels() * s * hp * wq + NR;
       if (padded.length < size) {
         padded = new float[size];
       }
@@ -163,7 +217,7 @@ final class VectorKernels {
       for (int ic = 0, i = 0; ic < c.inChannels() / c.groups(); ic++) {
         for (int ky = 0; ky < ks; ky++) {
           for (int kx = 0; kx < ks; kx++) {
-            rowOffsets[i++] = (ic * hp + ky) * wp + kx;
+            rowOffsets[i++] = ((ic * s + kx % s) * hp + ky) * wq + kx / s;
           }
         }
       }
@@ -178,26 +232,40 @@ final class VectorKernels {
       resOff = residualOff;
       out = output;
       outOff = outputOff;
-      direct = !winograd && c.kernel() > 1 && c.stride() == 1 && c.dilation() == 1
-          && c.outWidth() >= MIN_DIRECT_WIDTH;
-      if (direct) {
-        prepareRows(batch);
-        padding = true;
-        par.run(batch * c.inChannels(), this);
-        padding = false;
-        blocksPerRow = (c.outWidth() + NR - 1) / NR;
-        columnBlocks = c.outHeight() * blocksPerRow;
-      } else {
-        columnBlocks = (columns + NR - 1) / NR;
-      }
-      // Enough tasks to balance the threads: split the output channels too when the images are
-      // small, at the price of packing their columns once per split.
-      int groups = winograd ? 1 : c.groups();
-      int tiles = batch * groups * columnBlocks;
-      int blocks = (c.outChannels() / groups + MR - 1) / MR;
-      rowSplits = Math.max(1, Math.min(blocks / 4, TASKS_PER_THREAD * par.threads() / tiles));
+      pointwise = !winograd && c.kernel() == 1 && c.stride() == 1 && c.padding() == 0;
+      direct = !winograd && !pointwise && c.dilation() == 1 && c.outWidth() >= MIN_DIRECT_WIDTH;
       try {
-        if (rowSplits > 1 && !winograd && !direct) {
+        if (direct) {
+          prepareRows(batch);
+          padding = true;
+          par.run(batch * c.inChannels(), this);
+          padding = false;
+          blocksPerRow = (c.outWidth() + NR - 1) / NR;
+          columnBlocks = c.outHeight() * blocksPerRow;
+        } else if (winograd) {
+          prepareWinograd(batch);
+          transforming = true;
+          par.run(c.inChannels(), this);
+          transforming = false;
+        } else {
+          columnBlocks = (columns + NR - 1) / NR;
+          if (pointwise) {
+            int cinG = c.inChannels() / c.groups();
+            if (rowOffsets.length < cinG) {
+              rowOffsets = new int[cinG];
+            }
+            for (int i = 0; i < cinG; i++) {
+              rowOffsets[i] = i * columns;
+            }
+          }
+        }
+        // Enough tasks to balance the threads: split the output channels too when the images
+        // are small, at the price of packing their columns once per split.
+        int groups = winograd ? 1 : c.groups();
+        int tiles = (winograd ? 1 : batch * groups) * columnBlocks;
+        int blocks = (c.outChannels() / groups + MR - 1) / MR;
+        rowSplits = Math.max(1, Math.min(blocks / 4, TASKS_PER_THREAD * par.threads() / tiles));
+        if (rowSplits > 1 && !winograd && !direct && !pointwise) {
           int k = c.inChannels() / groups * c.kernel() * c.kernel();
           if (shared.length < tiles * k * NR) {
             shared = new float[tiles * k * NR];
@@ -210,9 +278,49 @@ final class VectorKernels {
       } finally {
         packing = false;
         padding = false;
+        transforming = false;
         in = null;
         out = null;
         res = null;
+      }
+    }
+
+    /**
+     * Sizes {@code v} for Winograd over the whole batch, whose tiles are its columns (image by
+     * image, row by row), and fills the tables that place each tile's outputs.
+     */
+    void prepareWinograd(int batch) {
+      int oh = c.outHeight();
+      int ow = c.outWidth();
+      int tilesX = (ow + 1) / 2;
+      int tilesY = (oh + 1) / 2;
+      this.batch = batch;
+      columns = batch * tilesX * tilesY;
+      columnBlocks = (columns + NR - 1) / NR;
+      vStride = columnBlocks * NR + L; // room for the last transform's vector past the end
+      int size = Winograd.XI * c.inChannels() * vStride;
+      if (v.length < size) {
+        v = new float[size];
+      }
+      if (tileOut.length < columns) {
+        tileOut = new int[columns];
+        tileEdge = new byte[columns];
+      }
+      int plane = oh * ow;
+      for (int n = 0, col = 0; n < batch; n++) {
+        for (int ty = 0; ty < tilesY; ty++) {
+          for (int tx = 0; tx < tilesX; tx++, col++) {
+            tileOut[col] = n * c.outChannels() * plane + 2 * ty * ow + 2 * tx;
+            tileEdge[col] = (byte) ((2 * tx + 1 < ow ? 1 : 0) | (2 * ty + 1 < oh ? 2 : 0));
+          }
+        }
+      }
+      int cin = c.inChannels();
+      if (rowOffsets.length < cin) {
+        rowOffsets = new int[cin];
+      }
+      for (int i = 0; i < cin; i++) {
+        rowOffsets[i] = i * vStride;
       }
     }
   }
@@ -225,8 +333,10 @@ final class VectorKernels {
     final int[] runOrigin = new int[NR];
     final int[] runLength = new int[NR];
     final float[] tile = new float[MR * NR];
-    final float[] d = new float[16];
-    final float[] y = new float[8];
+    /** Winograd's 2x2 outputs of a block of tiles: {@code [4][NR]}. */
+    final float[] y = new float[4 * NR];
+    /** Winograd's {@code B^T d} of {@link #L} tiles: {@code [column][row][L]}. */
+    final float[] btd = new float[16 * L];
 
     int[] packedRows = new int[0];
 
@@ -261,6 +371,9 @@ final class VectorKernels {
    * narrower than this would leave most of each block empty.
    */
   static final int MIN_DIRECT_WIDTH = 28;
+
+  /** Row panels whose Winograd products are computed together, position by position. */
+  static final int WINOGRAD_PANELS = 8;
 
   /** Tasks per thread a convolution aims for, so that uneven tasks still balance. */
   static final int TASKS_PER_THREAD = 8;
@@ -305,12 +418,17 @@ final class VectorKernels {
       int ox0 = jb % j.blocksPerRow * NR;
       p0 = oy * c.outWidth() + ox0;
       width = Math.min(NR, c.outWidth() - ox0);
+      int s = c.stride();
       int hp = c.inHeight() + 2 * c.padding();
-      int wp = c.inWidth() + 2 * c.padding();
+      int wq = (c.inWidth() + 2 * c.padding() + s - 1) / s;
       panel = j.padded;
-      panelOff = ((n * c.inChannels() + g * cinG) * hp + oy) * wp + ox0;
+      panelOff = ((n * c.inChannels() + g * cinG) * s * hp + oy * s) * wq + ox0;
       rows = j.rowOffsets;
-    } else if (j.rowSplits > 1) {
+    } else if (j.pointwise && width == NR) {
+      panel = j.in;
+      panelOff = j.inOff + (n * c.inChannels() + g * cinG) * plane + p0;
+      rows = j.rowOffsets;
+    } else if (j.rowSplits > 1 && !j.pointwise) {
       panel = j.shared;
       panelOff = ((n * groups + g) * j.columnBlocks + jb) * k * NR;
       rows = scratch.packedRows(k);
@@ -372,12 +490,6 @@ final class VectorKernels {
     int s = c.stride();
     int pad = c.padding();
     int d = c.dilation();
-    if (ks == 1 && s == 1 && pad == 0 && width == NR) {
-      for (int ic = 0; ic < cinG; ic++) {
-        System.arraycopy(in, inBase + ic * h * w + p0, panel, panelOff + ic * NR, NR);
-      }
-      return;
-    }
     // runs: [start column in the block, length, output row, first output column]
     int[] runStart = scratch.runStart;
     int[] runOrigin = scratch.runOrigin;
@@ -450,60 +562,190 @@ final class VectorKernels {
     job.run(par, batch, tiles, in, inOff, res, resOff, out, outOff);
   }
 
-  private static void winogradTile(ConvJob j, int n, int jb, int mbFrom, int mbTo,
-      Scratch s) {
+  /**
+   * Winograd's first phase for input channel {@code ic} of every image: {@code V = B^T d B} of
+   * each 4x4 input tile, {@link #L} tiles at a time. The rows of a tile row are first split into
+   * their even and odd columns ({@code E}, {@code O}); tile {@code tx} then covers columns
+   * {@code E[tx], O[tx], E[tx+1], O[tx+1]}, so both halves of the transform are vector
+   * additions. Tile rows are done in order, so what a row's last vector writes past its end is
+   * overwritten by the next row.
+   */
+  private static void winogradInput(ConvJob j, int ic, Scratch s) {
     Conv2d c = j.c;
-    int cin = c.inChannels();
-    int cout = c.outChannels();
     int h = c.inHeight();
     int w = c.inWidth();
-    int oh = c.outHeight();
-    int ow = c.outWidth();
-    int tilesX = (ow + 1) / 2;
-    int tiles = ((oh + 1) / 2) * tilesX;
-    int t0 = jb * NR;
-    int width = Math.min(NR, tiles - t0);
-    int stride = cin * NR;
-    float[] v = s.panel(Winograd.XI * stride);
-    if (width < NR) {
-      for (int row = 0; row < Winograd.XI * cin; row++) {
-        Arrays.fill(v, row * NR + width, row * NR + NR, 0f);
-      }
-    }
-    for (int ic = 0; ic < cin; ic++) {
-      Winograd.transformInput(j.in, j.inOff + (n * cin + ic) * h * w, h, w, c.padding(), tilesX,
-          t0, width, v, ic * NR, stride, s.d);
-    }
-    float[] m = s.acc(Winograd.XI * MR * NR);
-    int perXi = (cout + MR - 1) / MR * cin * MR;
-    for (int mb = mbFrom; mb < mbTo; mb++) {
-      for (int xi = 0; xi < Winograd.XI; xi++) {
-        microKernel(j.w, xi * perXi + mb * cin * MR, v, xi * stride, s.packedRows(cin), 0, cin,
-            m, xi * MR * NR);
-      }
-      int rows = Math.min(MR, cout - mb * MR);
-      for (int r = 0; r < rows; r++) {
-        int oc = mb * MR + r;
-        float bias = j.bias == null ? 0f : j.bias[oc];
-        int plane = (n * cout + oc) * oh * ow;
-        for (int jj = 0; jj < width; jj++) {
-          int tile = t0 + jj;
-          int oy0 = tile / tilesX * 2;
-          int ox0 = tile % tilesX * 2;
-          Winograd.transformOutput(m, r * NR + jj, MR * NR, s.y);
-          for (int a = 0; a < 2 && oy0 + a < oh; a++) {
-            for (int b = 0; b < 2 && ox0 + b < ow; b++) {
-              int at = plane + (oy0 + a) * ow + ox0 + b;
-              float value = s.y[a * 2 + b] + bias;
-              if (j.res != null) {
-                value += j.res[j.resOff + at];
-              }
-              j.out[j.outOff + at] = j.relu ? Math.max(value, 0f) : value;
-            }
+    int p = c.padding();
+    int cin = c.inChannels();
+    int tilesX = (c.outWidth() + 1) / 2;
+    int tilesY = (c.outHeight() + 1) / 2;
+    int half = tilesX + 1 + L;
+    float[] rows = s.panel(8 * half); // four input rows, each as E then O, in a ring
+    float[] t = s.btd;
+    float[] v = j.v;
+    int xiStride = cin * j.vStride;
+    for (int n = 0; n < j.batch; n++) {
+      int chan = j.inOff + (n * cin + ic) * h * w;
+      for (int ty = 0; ty < tilesY; ty++) {
+        for (int r = ty == 0 ? 0 : 2; r < 4; r++) {
+          int slot = ((2 * ty + r) & 3) * 2 * half;
+          deinterleave(j.in, chan, 2 * ty - p + r, h, w, p, tilesX + 1, rows, slot, slot + half);
+        }
+        int r0 = ((2 * ty) & 3) * 2 * half;
+        int r1 = ((2 * ty + 1) & 3) * 2 * half;
+        int r2 = ((2 * ty + 2) & 3) * 2 * half;
+        int r3 = ((2 * ty + 3) & 3) * 2 * half;
+        int at = ic * j.vStride + (n * tilesY + ty) * tilesX;
+        for (int tx = 0; tx < tilesX; tx += L, at += L) {
+          // B^T d down the four rows, at even columns tx and tx+1 and odd columns tx and tx+1,
+          // then d B across those four columns.
+          for (int q = 0; q < 4; q++) {
+            int col = tx + (q & 1) + (q >> 1) * half;
+            FloatVector d0 = FloatVector.fromArray(S, rows, r0 + col);
+            FloatVector d1 = FloatVector.fromArray(S, rows, r1 + col);
+            FloatVector d2 = FloatVector.fromArray(S, rows, r2 + col);
+            FloatVector d3 = FloatVector.fromArray(S, rows, r3 + col);
+            d0.sub(d2).intoArray(t, q * 4 * L);
+            d1.add(d2).intoArray(t, (q * 4 + 1) * L);
+            d2.sub(d1).intoArray(t, (q * 4 + 2) * L);
+            d1.sub(d3).intoArray(t, (q * 4 + 3) * L);
+          }
+          for (int i = 0; i < 4; i++) {
+            FloatVector e = FloatVector.fromArray(S, t, i * L);
+            FloatVector e1 = FloatVector.fromArray(S, t, (4 + i) * L);
+            FloatVector o = FloatVector.fromArray(S, t, (8 + i) * L);
+            FloatVector o1 = FloatVector.fromArray(S, t, (12 + i) * L);
+            int xi = at + 4 * i * xiStride;
+            e.sub(e1).intoArray(v, xi);
+            o.add(e1).intoArray(v, xi + xiStride);
+            e1.sub(o).intoArray(v, xi + 2 * xiStride);
+            o.sub(o1).intoArray(v, xi + 3 * xiStride);
           }
         }
       }
     }
+  }
+
+  /**
+   * Input row {@code y} of a channel split into its {@code count} even and odd columns counted
+   * from column {@code -p}, zero outside the image.
+   */
+  private static void deinterleave(float[] in, int chan, int y, int h, int w, int p, int count,
+      float[] rows, int even, int odd) {
+    if (y < 0 || y >= h) {
+      Arrays.fill(rows, even, even + count, 0f);
+      Arrays.fill(rows, odd, odd + count, 0f);
+      return;
+    }
+    int row = chan + y * w;
+    for (int k = 0; k < count; k++) {
+      int x = 2 * k - p;
+      rows[even + k] = x >= 0 && x < w ? in[row + x] : 0f;
+      rows[odd + k] = x + 1 >= 0 && x + 1 < w ? in[row + x + 1] : 0f;
+    }
+  }
+
+  /**
+   * Winograd's second phase for column block {@code jb}: for each row panel, the 16 products
+   * (one micro-kernel call per transformed position), then {@code Y = A^T M A} of {@link #NR}
+   * tiles at a time, and the epilogue.
+   */
+  private static void winogradBlock(ConvJob j, int jb, int mbFrom, int mbTo, Scratch s) {
+    Conv2d c = j.c;
+    int cin = c.inChannels();
+    int cout = c.outChannels();
+    int ow = c.outWidth();
+    int plane = c.outHeight() * ow;
+    int col0 = jb * NR;
+    int width = Math.min(NR, j.columns - col0);
+    int perXi = (cout + MR - 1) / MR * cin * MR;
+    int xiStride = cin * j.vStride;
+    int product = Winograd.XI * MR * NR; // one row panel's 16 products
+    float[] m = s.acc(WINOGRAD_PANELS * product);
+    for (int mb0 = mbFrom; mb0 < mbTo; mb0 += WINOGRAD_PANELS) {
+      int mb1 = Math.min(mbTo, mb0 + WINOGRAD_PANELS);
+      // Each position's columns are read from cache by all the row panels in turn.
+      for (int xi = 0; xi < Winograd.XI; xi++) {
+        for (int mb = mb0; mb < mb1; mb++) {
+          microKernel(j.w, xi * perXi + mb * cin * MR, j.v, xi * xiStride + col0, j.rowOffsets,
+              0, cin, m, (mb - mb0) * product + xi * MR * NR);
+        }
+      }
+      for (int mb = mb0; mb < mb1; mb++) {
+        int rows = Math.min(MR, cout - mb * MR);
+        for (int r = 0; r < rows; r++) {
+          int oc = mb * MR + r;
+          float bias = j.bias == null ? 0f : j.bias[oc];
+          for (int half = 0; half < NR; half += L) {
+            winogradOutput(m, (mb - mb0) * product + r * NR + half, bias, s.y, half);
+          }
+          winogradStore(j, s.y, col0, width, oc * plane, ow);
+        }
+      }
+    }
+  }
+
+  /**
+   * {@code A^T M A + bias} of {@link #L} tiles, whose 16 products are {@code m[at + xi * MR * NR]}:
+   * their outputs (top left, top right, bottom left, bottom right) into {@code y[q * NR + yOff]}.
+   */
+  private static void winogradOutput(float[] m, int at, float bias, float[] y, int yOff) {
+    int xi = MR * NR;
+    // (M A)[r][0] = M[r][0] + M[r][1] + M[r][2] and (M A)[r][1] = M[r][1] - M[r][2] - M[r][3]
+    FloatVector a0 = FloatVector.fromArray(S, m, at);
+    FloatVector a1 = FloatVector.fromArray(S, m, at + xi);
+    FloatVector a2 = FloatVector.fromArray(S, m, at + 2 * xi);
+    FloatVector a3 = FloatVector.fromArray(S, m, at + 3 * xi);
+    FloatVector t00 = a0.add(a1).add(a2);
+    FloatVector t01 = a1.sub(a2).sub(a3);
+    a0 = FloatVector.fromArray(S, m, at + 4 * xi);
+    a1 = FloatVector.fromArray(S, m, at + 5 * xi);
+    a2 = FloatVector.fromArray(S, m, at + 6 * xi);
+    a3 = FloatVector.fromArray(S, m, at + 7 * xi);
+    FloatVector t10 = a0.add(a1).add(a2);
+    FloatVector t11 = a1.sub(a2).sub(a3);
+    a0 = FloatVector.fromArray(S, m, at + 8 * xi);
+    a1 = FloatVector.fromArray(S, m, at + 9 * xi);
+    a2 = FloatVector.fromArray(S, m, at + 10 * xi);
+    a3 = FloatVector.fromArray(S, m, at + 11 * xi);
+    FloatVector t20 = a0.add(a1).add(a2);
+    FloatVector t21 = a1.sub(a2).sub(a3);
+    a0 = FloatVector.fromArray(S, m, at + 12 * xi);
+    a1 = FloatVector.fromArray(S, m, at + 13 * xi);
+    a2 = FloatVector.fromArray(S, m, at + 14 * xi);
+    a3 = FloatVector.fromArray(S, m, at + 15 * xi);
+    FloatVector t30 = a0.add(a1).add(a2);
+    FloatVector t31 = a1.sub(a2).sub(a3);
+    // A^T (M A), plus the bias
+    t00.add(t10).add(t20).add(bias).intoArray(y, yOff);
+    t01.add(t11).add(t21).add(bias).intoArray(y, NR + yOff);
+    t10.sub(t20).sub(t30).add(bias).intoArray(y, 2 * NR + yOff);
+    t11.sub(t21).sub(t31).add(bias).intoArray(y, 3 * NR + yOff);
+  }
+
+  /** Writes the outputs of {@code width} tiles from column {@code col0} through the epilogue. */
+  private static void winogradStore(ConvJob j, float[] y, int col0, int width, int chanOff,
+      int ow) {
+    for (int t = 0; t < width; t++) {
+      int at = chanOff + j.tileOut[col0 + t];
+      int edge = j.tileEdge[col0 + t];
+      put(j, at, y[t]);
+      if ((edge & 1) != 0) {
+        put(j, at + 1, y[NR + t]);
+      }
+      if ((edge & 2) != 0) {
+        put(j, at + ow, y[2 * NR + t]);
+        if ((edge & 1) != 0) {
+          put(j, at + ow + 1, y[3 * NR + t]);
+        }
+      }
+    }
+  }
+
+  private static void put(ConvJob j, int at, float value) {
+    if (j.res != null) {
+      value += j.res[j.resOff + at];
+    }
+    j.out[j.outOff + at] = j.relu ? Math.max(value, 0f) : value;
   }
 
   /**

@@ -92,6 +92,26 @@ class VectorConvTest {
   }
 
   @Test
+  void matchesScalarOnWideStridedImagesReadFromPhasePlanes() {
+    int w = 2 * VectorKernels.MIN_DIRECT_WIDTH;
+    check(new Conv2d(3, 11, w + 5, 8, 7, 2, 3, 1, 1), 2, true, false, true, 2);
+    check(new Conv2d(5, 6, w, 7, 3, 2, 1, 1, 1), 1, false, true, true, 1);
+    check(new Conv2d(6, 4, w + 1, 13, 1, 2, 0, 1, 1), 3, true, true, false, 2);
+    check(new Conv2d(4, 7, 3 * VectorKernels.MIN_DIRECT_WIDTH + 2, 5, 3, 3, 1, 1, 1), 1, true,
+        false, true, 2);
+    check(new Conv2d(8, 5, w + 3, 12, 3, 2, 1, 1, 4), 2, true, true, true, 2);
+  }
+
+  @Test
+  void matchesScalarForPointwiseConvolutionsReadInPlace() {
+    int nr = VectorKernels.NR;
+    check(new Conv2d(7, 1, 3 * nr, 13, 1, 1, 0, 1, 1), 2, true, true, true, 2);
+    check(new Conv2d(9, 3, nr + 1, 6, 1, 1, 0, 1, 1), 3, false, true, false, 1);
+    check(new Conv2d(64, 2, 2 * nr - 1, 100, 1, 1, 0, 1, 1), 1, true, false, true, 2);
+    check(new Conv2d(12, 4, nr, 12, 1, 1, 0, 1, 3), 2, true, true, true, 2);
+  }
+
+  @Test
   void matchesScalarWithGroupsAndDilation() {
     check(new Conv2d(8, 10, 10, 12, 3, 1, 2, 2, 4), 2, true, false, true, 2);
   }
@@ -107,6 +127,20 @@ class VectorConvTest {
     check(new Conv2d(64, 7, 7, 64, 3, 1, 0, 1, 1), 1, false, false, false, 1,
         ConvWeights.Algorithm.WINOGRAD);
     check(new Conv2d(300, 6, 6, 8, 3, 1, 1, 1, 1), 1, false, true, false, 2,
+        ConvWeights.Algorithm.WINOGRAD);
+  }
+
+  @Test
+  void winogradMatchesTheDirectConvolutionOnWideImagesAndBatches() {
+    int l = VectorKernels.L;
+    // Tile rows longer than a vector, ending inside one, and images that end inside a block.
+    for (int w : new int[] {2 * l, 2 * l + 1, 4 * l + 3, 6 * l - 2}) {
+      check(new Conv2d(6, 5, w, 7, 3, 1, 1, 1, 1), 3, true, true, true, 2,
+          ConvWeights.Algorithm.WINOGRAD);
+    }
+    check(new Conv2d(40, 9, 4 * l + 1, 20, 3, 1, 1, 1, 1), 2, true, false, true, 1,
+        ConvWeights.Algorithm.WINOGRAD);
+    check(new Conv2d(3, 10, 3 * l, 70, 3, 1, 2, 1, 1), 1, false, true, false, 2,
         ConvWeights.Algorithm.WINOGRAD);
   }
 

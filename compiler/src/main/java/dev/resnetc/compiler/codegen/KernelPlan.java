@@ -48,15 +48,20 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
       boolean isBias, Optional<Conv2d> convolution) {}
 
   /**
-   * How the Vector API path computes a convolution. Winograd F(2x2, 3x3) would do 2.25 times
-   * fewer multiplications on stride-1 3x3 layers, but with its tile transforms in scalar code it
-   * measured slower than the direct packed GEMM on every ResNet shape (docs/PERFORMANCE.md), so
-   * the compiler chooses the direct algorithm everywhere for now; the choice is made here, per
-   * layer, and recorded in the generated code.
+   * How the Vector API path computes a convolution, chosen here per layer from its shape and
+   * recorded in the generated code. Winograd F(2x2, 3x3) does 2.25 times fewer multiplications on
+   * stride-1 3x3 layers; with its transforms vectorized it beats the direct packed GEMM on every
+   * such ResNet layer with at least 32 input channels (1.1 to 2.6 times, docs/PERFORMANCE.md),
+   * and loses on narrower ones, where the transforms outweigh the products saved.
    */
   static ConvWeights.Algorithm algorithm(Conv2d c) {
-    return ConvWeights.Algorithm.DIRECT;
+    boolean winograd = c.kernel() == 3 && c.stride() == 1 && c.dilation() == 1
+        && c.groups() == 1 && c.inChannels() >= MIN_WINOGRAD_CHANNELS;
+    return winograd ? ConvWeights.Algorithm.WINOGRAD : ConvWeights.Algorithm.DIRECT;
   }
+
+  /** The fewest input channels for which Winograd measured faster than the direct kernel. */
+  static final int MIN_WINOGRAD_CHANNELS = 32;
 
   /** A BatchNorm folded into the layer before it. */
   public record Folded(String batchNorm, double eps) {}
