@@ -2,6 +2,9 @@
 # Builds resnetc-bench and runs the side-by-side benchmark (generated classes vs ONNX Runtime).
 # Arguments go to dev.resnetc.bench.SideBySide (--help lists them), for example
 #   bench/run.sh --models resnet18 --batches 1 --threads 1 --rounds 2
+# With "kernels" first, it times single convolutions with each algorithm instead
+# (dev.resnetc.bench.ConvBench), for example
+#   bench/run.sh kernels --threads 1 --peak-gflops 78
 # The JVM gets --add-modules jdk.incubator.vector so the generated classes use the fast kernels.
 set -euo pipefail
 ROOT="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,7 +23,12 @@ if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
 else
   java_cmd="java"
 fi
+main=(dev.resnetc.bench.SideBySide --root "$ROOT")
+if [ "${1:-}" = kernels ]; then
+  main=(dev.resnetc.bench.ConvBench)
+  shift
+fi
 cd "$ROOT"
 exec "$java_cmd" --add-modules jdk.incubator.vector -Xmx8g \
   -cp "bench/target/classes:$(cat bench/target/classpath.txt)" \
-  dev.resnetc.bench.SideBySide --root "$ROOT" "$@"
+  "${main[@]}" "$@"

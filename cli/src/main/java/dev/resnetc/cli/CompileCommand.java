@@ -3,16 +3,22 @@ package dev.resnetc.cli;
 import com.palantir.javapoet.JavaFile;
 import dev.resnetc.compiler.Compilation;
 import dev.resnetc.compiler.Resnetc;
+import dev.resnetc.compiler.codegen.KernelPlan;
 import dev.resnetc.compiler.opt.Optimizer;
 import dev.resnetc.compiler.opt.Pass;
 import dev.resnetc.compiler.report.IrDump;
+import dev.resnetc.runtime.ConvWeights;
 import java.io.PrintWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.lang.model.SourceVersion;
 import picocli.CommandLine.Command;
@@ -117,6 +123,15 @@ final class CompileCommand implements Callable<Integer> {
     out.println("kernel calls: " + g.kernelCallsBefore() + " -> " + g.kernelCallsAfter());
     out.println("activation memory: " + bytes(g.memory().arena()) + " bytes (lower bound "
         + bytes(g.memory().lowerBound()) + ", unplanned " + bytes(g.memory().unplanned()) + ")");
+    Map<ConvWeights.Algorithm, Long> algorithms = g.plan().arrays().stream()
+        .flatMap(a -> a.convolution().stream())
+        .collect(Collectors.groupingBy(KernelPlan::algorithm, () -> new EnumMap<>(
+            ConvWeights.Algorithm.class), Collectors.counting()));
+    out.println("convolutions: " + algorithms.entrySet().stream()
+        .map(e -> e.getValue() + " " + e.getKey().name().toLowerCase(Locale.ROOT))
+        .collect(Collectors.joining(", ")));
+    out.println("winograd weight memory: +" + bytes(g.plan().winogradExtraFloats())
+        + " bytes over the weight file");
   }
 
   private static long bytes(long floats) {

@@ -91,6 +91,21 @@ class MainTest {
     // the conv output (3x4x4 = 48 floats) and the pooled 3 floats are live together at the
     // pooling step, in the arena; the input and the 500 outputs are the caller's arrays
     assertThat(r.out()).contains("activation memory: 204 bytes (lower bound 204, unplanned 204)");
+    assertThat(r.out()).contains("convolutions: 1 direct\n");
+    assertThat(r.out()).contains("winograd weight memory: +0 bytes over the weight file\n");
+  }
+
+  @Test
+  void compileReportSaysWhichConvolutionsRunWinograd() throws IOException {
+    Path r18 = Path.of("..", "samples", "resnet18.resnet");
+    Result r = run("compile", r18.toString(), "-o", dir.resolve("out").toString(), "--report");
+    assertThat(r.status()).isEqualTo(0);
+    // 3x3 stride-1 layers: 4 at 56x56, 3 at 28x28, 3 at 14x14 (4x4 tiles), 3 at 7x7 (2x2 tiles)
+    assertThat(r.out()).contains("convolutions: 7 direct, 3 winograd_2x2, 10 winograd_4x4\n");
+    long extra = 4 * 64 * 64 + 3 * 128 * 128 + 3 * 256 * 256; // times 36 - 9 floats
+    long extra2 = 3 * 512 * 512; // times 16 - 9 floats
+    assertThat(r.out()).contains("winograd weight memory: +"
+        + (extra * 27 + extra2 * 7) * Float.BYTES + " bytes over the weight file\n");
   }
 
   @Test

@@ -73,7 +73,7 @@ public final class Resnetc {
 
   /** What code generation made, and the figures of {@code resnetc compile --report}. */
   public record Output(JavaFile file, OptimizationStats stats, int kernelCallsBefore,
-      int kernelCallsAfter, MemoryPlan memory) {}
+      int kernelCallsAfter, MemoryPlan memory, KernelPlan plan) {}
 
   /** Generates the network's class in {@code packageName} ("" for the default package), -O1. */
   public static JavaFile generate(Compilation compilation, String packageName) {
@@ -92,7 +92,7 @@ public final class Resnetc {
     MemoryPlan memory = level == 0 ? MemoryPlan.unplanned(plan) : MemoryPlan.planned(plan);
     JavaFile file = new JavaWriter(plan, memory, checked, packageName).write();
     return new Output(file, stats, KernelPlan.of(checked).steps().size(), plan.steps().size(),
-        memory);
+        memory, plan);
   }
 
   /** Two tensors with one name could not both be loaded; this happens when a W_s name is a label. */

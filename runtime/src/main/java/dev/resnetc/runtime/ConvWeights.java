@@ -11,7 +11,9 @@ public final class ConvWeights {
     /** A packed GEMM over im2col columns. */
     DIRECT,
     /** Winograd F(2x2, 3x3) for stride-1 3x3 convolutions without groups or dilation. */
-    WINOGRAD
+    WINOGRAD_2X2,
+    /** Winograd F(4x4, 3x3), for the same convolutions: fewer products, more rounding. */
+    WINOGRAD_4X4
   }
 
   final Conv2d geometry;

@@ -38,14 +38,16 @@ public final class Kernels {
    */
   public static ConvWeights prepare(Conv2d c, float[] weight, ConvWeights.Algorithm algorithm) {
     requireLength("weight", weight, c.weightSize());
-    if (algorithm == ConvWeights.Algorithm.WINOGRAD && !Winograd.applies(c)) {
-      throw new IllegalArgumentException("Winograd F(2x2, 3x3) does not apply to " + c);
+    boolean winograd = algorithm != ConvWeights.Algorithm.DIRECT;
+    if (winograd && !Winograd.applies(c)) {
+      throw new IllegalArgumentException("Winograd (" + algorithm + ") does not apply to " + c);
     }
     if (!VECTORIZED) {
       return new ConvWeights(c, weight, false, ConvWeights.Algorithm.DIRECT);
     }
-    return algorithm == ConvWeights.Algorithm.WINOGRAD
-        ? new ConvWeights(c, Winograd.transformWeights(c, weight), true, algorithm)
+    return winograd
+        ? new ConvWeights(c, Winograd.transformWeights(c, weight, Winograd.tile(algorithm)), true,
+            algorithm)
         : new ConvWeights(c, VectorKernels.pack(c, weight), true, algorithm);
   }
 
@@ -80,9 +82,9 @@ public final class Kernels {
       requireRange("residual", residual, resOff, (long) batch * c.outSize());
     }
     requireRange("out", out, outOff, (long) batch * c.outSize());
-    if (weight.algorithm == ConvWeights.Algorithm.WINOGRAD) {
-      VectorKernels.winograd(parallel, c, batch, in, inOff, weight.data, bias, residual, resOff,
-          relu, out, outOff);
+    if (weight.algorithm != ConvWeights.Algorithm.DIRECT) {
+      VectorKernels.winograd(parallel, Winograd.tile(weight.algorithm), c, batch, in, inOff,
+          weight.data, bias, residual, resOff, relu, out, outOff);
     } else {
       VectorKernels.conv(parallel, c, batch, in, inOff, weight.data, bias, residual, resOff, relu,
           out, outOff);

@@ -44,7 +44,7 @@ final class VectorKernels {
   private static void warmUp() {
     Parallel one = Parallel.of(1);
     int wide = MIN_DIRECT_WIDTH;
-    Conv2d[] shapes = {new Conv2d(32, 5, 5, 12, 3, 1, 1, 1, 1), // Winograd
+    Conv2d[] shapes = {new Conv2d(32, 5, 5, 12, 3, 1, 1, 1, 1), // Winograd, both tile sizes
         new Conv2d(300, 2, 16, 12, 1, 1, 0, 1, 1), // pointwise, over several reduction blocks
         new Conv2d(3, 9, 9, 6, 3, 2, 1, 1, 1), // im2col
         new Conv2d(8, 3, 2 * wide, 6, 3, 2, 1, 1, 1)}; // wide, from phase planes
@@ -53,11 +53,13 @@ final class VectorKernels {
       float[] bias = new float[c.outChannels()];
       float[] out = new float[c.outSize()];
       boolean winograd = c.inChannels() == 32;
-      float[] w = winograd ? Winograd.transformWeights(c, new float[c.weightSize()])
-          : pack(c, new float[c.weightSize()]);
+      float[] w2 = winograd ? Winograd.transformWeights(c, new float[c.weightSize()], 2) : null;
+      float[] w4 = winograd ? Winograd.transformWeights(c, new float[c.weightSize()], 4) : null;
+      float[] w = pack(c, new float[c.weightSize()]);
       for (int i = 0; i < 2000; i++) {
         if (winograd) {
-          winograd(one, c, 1, in, 0, w, bias, out, 0, true, out, 0);
+          winograd(one, 2, c, 1, in, 0, w2, bias, out, 0, true, out, 0);
+          winograd(one, 4, c, 1, in, 0, w4, bias, out, 0, true, out, 0);
         } else {
           conv(one, c, 1, in, 0, w, bias, out, 0, true, out, 0);
         }
@@ -87,6 +89,8 @@ final class VectorKernels {
   /** The arguments of one convolution call, reused by each calling thread. */
   private static final class ConvJob implements Parallel.Job {
     boolean winograd;
+    /** Winograd's output tile size, 2 or 4. */
+    int tileSize;
     /** Winograd's first phase: tasks transform one input channel each into {@code v}. */
     boolean transforming;
     /** Winograd's transformed input, {@code [xi][input channel][column]}, a column per tile. */
@@ -95,7 +99,7 @@ final class VectorKernels {
     int vStride;
     /** Per Winograd column: the offset of its tile's top-left output in output channel 0. */
     int[] tileOut = new int[0];
-    /** Per Winograd column: 1 if its tile has a second output column, 2 a second row. */
+    /** Per Winograd column: how many of its tile's output rows (x16) and columns exist. */
     byte[] tileEdge = new byte[0];
     Conv2d c;
     float[] in;
@@ -143,7 +147,11 @@ final class VectorKernels {
         return;
       }
       if (transforming) {
-        winogradInput(this, task, SCRATCH.get());
+        if (tileSize == 2) {
+          winogradInput(this, task, SCRATCH.get());
+        } else {
+          winogradInput4(this, task, SCRATCH.get());
+        }
         return;
       }
       int groups = winograd ? 1 : c.groups();
@@ -290,15 +298,16 @@ final class VectorKernels {
      * image, row by row), and fills the tables that place each tile's outputs.
      */
     void prepareWinograd(int batch) {
+      int m = tileSize;
       int oh = c.outHeight();
       int ow = c.outWidth();
-      int tilesX = (ow + 1) / 2;
-      int tilesY = (oh + 1) / 2;
+      int tilesX = (ow + m - 1) / m;
+      int tilesY = (oh + m - 1) / m;
       this.batch = batch;
       columns = batch * tilesX * tilesY;
       columnBlocks = (columns + NR - 1) / NR;
       vStride = columnBlocks * NR + L; // room for the last transform's vector past the end
-      int size = Winograd.XI * c.inChannels() * vStride;
+      int size = Winograd.positions(m) * c.inChannels() * vStride;
       if (v.length < size) {
         v = new float[size];
       }
@@ -310,8 +319,8 @@ final class VectorKernels {
       for (int n = 0, col = 0; n < batch; n++) {
         for (int ty = 0; ty < tilesY; ty++) {
           for (int tx = 0; tx < tilesX; tx++, col++) {
-            tileOut[col] = n * c.outChannels() * plane + 2 * ty * ow + 2 * tx;
-            tileEdge[col] = (byte) ((2 * tx + 1 < ow ? 1 : 0) | (2 * ty + 1 < oh ? 2 : 0));
+            tileOut[col] = n * c.outChannels() * plane + m * ty * ow + m * tx;
+            tileEdge[col] = (byte) (Math.min(m, oh - m * ty) << 4 | Math.min(m, ow - m * tx));
           }
         }
       }
@@ -333,10 +342,12 @@ final class VectorKernels {
     final int[] runOrigin = new int[NR];
     final int[] runLength = new int[NR];
     final float[] tile = new float[MR * NR];
-    /** Winograd's 2x2 outputs of a block of tiles: {@code [4][NR]}. */
-    final float[] y = new float[4 * NR];
+    /** Winograd's outputs of a block of tiles: {@code [m * m][NR]}. */
+    final float[] y = new float[16 * NR];
     /** Winograd's {@code B^T d} of {@link #L} tiles: {@code [column][row][L]}. */
-    final float[] btd = new float[16 * L];
+    final float[] btd = new float[36 * L];
+    /** Winograd F(4x4)'s {@code M A} of {@link #L} tiles: {@code [row][column][L]}. */
+    final float[] ma = new float[24 * L];
 
     int[] packedRows = new int[0];
 
@@ -371,6 +382,9 @@ final class VectorKernels {
    * narrower than this would leave most of each block empty.
    */
   static final int MIN_DIRECT_WIDTH = 28;
+
+  /** How many bytes of transformed input Winograd aims to make at once, batch permitting. */
+  static final long WINOGRAD_BYTES = 2 << 20;
 
   /** Row panels whose Winograd products are computed together, position by position. */
   static final int WINOGRAD_PANELS = 8;
@@ -550,16 +564,24 @@ final class VectorKernels {
    * transforms its input tiles, runs the 16 products on the micro-kernel and transforms back
    * through the epilogue.
    */
-  static void winograd(Parallel par, Conv2d c, int batch, float[] in, int inOff, float[] u,
-      float[] bias, float[] res, int resOff, boolean relu, float[] out, int outOff) {
+  static void winograd(Parallel par, int m, Conv2d c, int batch, float[] in, int inOff,
+      float[] u, float[] bias, float[] res, int resOff, boolean relu, float[] out, int outOff) {
     ConvJob job = JOBS.get();
     job.winograd = true;
+    job.tileSize = m;
     job.c = c;
     job.w = u;
     job.bias = bias;
     job.relu = relu;
-    int tiles = ((c.outHeight() + 1) / 2) * ((c.outWidth() + 1) / 2);
-    job.run(par, batch, tiles, in, inOff, res, resOff, out, outOff);
+    int tiles = ((c.outHeight() + m - 1) / m) * ((c.outWidth() + m - 1) / m);
+    // A few images at a time, so that their transformed input stays in cache for the products.
+    long perImage = (long) Winograd.positions(m) * c.inChannels() * tiles * Float.BYTES;
+    int images = (int) Math.max(1, Math.min(batch, WINOGRAD_BYTES / perImage));
+    for (int n = 0; n < batch; n += images) {
+      int count = Math.min(images, batch - n);
+      job.run(par, count, tiles, in, inOff + n * c.inSize(), res, resOff + n * c.outSize(), out,
+          outOff + n * c.outSize());
+    }
   }
 
   /**
@@ -626,6 +648,95 @@ final class VectorKernels {
   }
 
   /**
+   * {@link #winogradInput} for F(4x4, 3x3): 6x6 input tiles four columns apart, so each input row
+   * is split into four phases ({@code P_k[q]} is column {@code 4q + k}, counted from
+   * {@code -p}), and tile {@code tx} covers {@code P_0..P_3[tx]} and {@code P_0, P_1[tx+1]}.
+   */
+  private static void winogradInput4(ConvJob j, int ic, Scratch s) {
+    Conv2d c = j.c;
+    int h = c.inHeight();
+    int w = c.inWidth();
+    int p = c.padding();
+    int cin = c.inChannels();
+    int tilesX = (c.outWidth() + 3) / 4;
+    int tilesY = (c.outHeight() + 3) / 4;
+    int len = tilesX + 1 + L; // one phase of a row, with room for a vector past its end
+    float[] rows = s.panel(6 * 4 * len);
+    float[] t = s.btd;
+    float[] v = j.v;
+    int xiStride = cin * j.vStride;
+    for (int n = 0; n < j.batch; n++) {
+      int chan = j.inOff + (n * cin + ic) * h * w;
+      for (int ty = 0; ty < tilesY; ty++) {
+        for (int r = 0; r < 6; r++) {
+          phases(j.in, chan, 4 * ty - p + r, h, w, p, tilesX + 1, rows, r * 4 * len, len);
+        }
+        int at = ic * j.vStride + (n * tilesY + ty) * tilesX;
+        for (int tx = 0; tx < tilesX; tx += L, at += L) {
+          for (int q = 0; q < 6; q++) { // B^T d down the six rows of column q
+            int col = (q & 3) * len + tx + (q >> 2);
+            bt4(FloatVector.fromArray(S, rows, col),
+                FloatVector.fromArray(S, rows, 4 * len + col),
+                FloatVector.fromArray(S, rows, 8 * len + col),
+                FloatVector.fromArray(S, rows, 12 * len + col),
+                FloatVector.fromArray(S, rows, 16 * len + col),
+                FloatVector.fromArray(S, rows, 20 * len + col), t, q * 6 * L, L);
+          }
+          for (int i = 0; i < 6; i++) { // then across the six columns of row i
+            bt4(FloatVector.fromArray(S, t, i * L),
+                FloatVector.fromArray(S, t, (6 + i) * L),
+                FloatVector.fromArray(S, t, (12 + i) * L),
+                FloatVector.fromArray(S, t, (18 + i) * L),
+                FloatVector.fromArray(S, t, (24 + i) * L),
+                FloatVector.fromArray(S, t, (30 + i) * L), v, at + 6 * i * xiStride, xiStride);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * {@code B^T d} of F(4x4, 3x3) for one column {@code d} of six values (each a vector of tiles),
+   * written to {@code dst[off + i * stride]}.
+   */
+  private static void bt4(FloatVector d0, FloatVector d1, FloatVector d2, FloatVector d3,
+      FloatVector d4, FloatVector d5, float[] dst, int off, int stride) {
+    d4.add(d0.mul(4f)).sub(d2.mul(5f)).intoArray(dst, off);
+    FloatVector s12 = d1.add(d2);
+    FloatVector s34 = d3.add(d4);
+    s34.sub(s12.mul(4f)).intoArray(dst, off + stride);
+    FloatVector d12 = d1.sub(d2);
+    FloatVector d43 = d4.sub(d3);
+    d43.add(d12.mul(4f)).intoArray(dst, off + 2 * stride);
+    FloatVector d42 = d4.sub(d2);
+    FloatVector d31 = d3.sub(d1).mul(2f);
+    d42.add(d31).intoArray(dst, off + 3 * stride);
+    d42.sub(d31).intoArray(dst, off + 4 * stride);
+    d5.add(d1.mul(4f)).sub(d3.mul(5f)).intoArray(dst, off + 5 * stride);
+  }
+
+  /**
+   * Input row {@code y} of a channel split into four phases of {@code count} columns each, phase
+   * {@code k} at {@code rows[at + k * len]}, zero outside the image.
+   */
+  private static void phases(float[] in, int chan, int y, int h, int w, int p, int count,
+      float[] rows, int at, int len) {
+    if (y < 0 || y >= h) {
+      for (int k = 0; k < 4; k++) {
+        Arrays.fill(rows, at + k * len, at + k * len + count, 0f);
+      }
+      return;
+    }
+    int row = chan + y * w;
+    for (int q = 0; q < count; q++) {
+      for (int k = 0; k < 4; k++) {
+        int x = 4 * q + k - p;
+        rows[at + k * len + q] = x >= 0 && x < w ? in[row + x] : 0f;
+      }
+    }
+  }
+
+  /**
    * Input row {@code y} of a channel split into its {@code count} even and odd columns counted
    * from column {@code -p}, zero outside the image.
    */
@@ -659,15 +770,17 @@ final class VectorKernels {
     int width = Math.min(NR, j.columns - col0);
     int perXi = (cout + MR - 1) / MR * cin * MR;
     int xiStride = cin * j.vStride;
-    int product = Winograd.XI * MR * NR; // one row panel's 16 products
-    float[] m = s.acc(WINOGRAD_PANELS * product);
+    int m = j.tileSize;
+    int xis = Winograd.positions(m);
+    int product = xis * MR * NR; // one row panel's products
+    float[] acc = s.acc(WINOGRAD_PANELS * product);
     for (int mb0 = mbFrom; mb0 < mbTo; mb0 += WINOGRAD_PANELS) {
       int mb1 = Math.min(mbTo, mb0 + WINOGRAD_PANELS);
       // Each position's columns are read from cache by all the row panels in turn.
-      for (int xi = 0; xi < Winograd.XI; xi++) {
+      for (int xi = 0; xi < xis; xi++) {
         for (int mb = mb0; mb < mb1; mb++) {
           microKernel(j.w, xi * perXi + mb * cin * MR, j.v, xi * xiStride + col0, j.rowOffsets,
-              0, cin, m, (mb - mb0) * product + xi * MR * NR);
+              0, cin, acc, (mb - mb0) * product + xi * MR * NR);
         }
       }
       for (int mb = mb0; mb < mb1; mb++) {
@@ -676,7 +789,12 @@ final class VectorKernels {
           int oc = mb * MR + r;
           float bias = j.bias == null ? 0f : j.bias[oc];
           for (int half = 0; half < NR; half += L) {
-            winogradOutput(m, (mb - mb0) * product + r * NR + half, bias, s.y, half);
+            int at = (mb - mb0) * product + r * NR + half;
+            if (m == 2) {
+              winogradOutput(acc, at, bias, s.y, half);
+            } else {
+              winogradOutput4(acc, at, bias, s.y, half, s.ma);
+            }
           }
           winogradStore(j, s.y, col0, width, oc * plane, ow);
         }
@@ -722,20 +840,56 @@ final class VectorKernels {
     t11.sub(t21).sub(t31).add(bias).intoArray(y, 3 * NR + yOff);
   }
 
+  /**
+   * {@link #winogradOutput} for F(4x4, 3x3): {@code A^T M A + bias} of {@link #L} tiles from their
+   * 36 products, through {@code ma} ({@code M A}, 24 vectors), into {@code y[(a * 4 + b) * NR]}.
+   */
+  private static void winogradOutput4(float[] m, int at, float bias, float[] y, int yOff,
+      float[] ma) {
+    int xi = MR * NR;
+    for (int r = 0; r < 6; r++) {
+      int row = at + 6 * r * xi;
+      at4(FloatVector.fromArray(S, m, row), FloatVector.fromArray(S, m, row + xi),
+          FloatVector.fromArray(S, m, row + 2 * xi), FloatVector.fromArray(S, m, row + 3 * xi),
+          FloatVector.fromArray(S, m, row + 4 * xi), FloatVector.fromArray(S, m, row + 5 * xi),
+          0f, ma, 4 * r * L, L);
+    }
+    for (int b = 0; b < 4; b++) {
+      at4(FloatVector.fromArray(S, ma, b * L), FloatVector.fromArray(S, ma, (4 + b) * L),
+          FloatVector.fromArray(S, ma, (8 + b) * L), FloatVector.fromArray(S, ma, (12 + b) * L),
+          FloatVector.fromArray(S, ma, (16 + b) * L), FloatVector.fromArray(S, ma, (20 + b) * L),
+          bias, y, b * NR + yOff, 4 * NR);
+    }
+  }
+
+  /**
+   * {@code A^T m + bias} of F(4x4, 3x3) for six values {@code m} (each a vector of tiles): four
+   * results, written to {@code dst[off + a * stride]}.
+   */
+  private static void at4(FloatVector m0, FloatVector m1, FloatVector m2, FloatVector m3,
+      FloatVector m4, FloatVector m5, float bias, float[] dst, int off, int stride) {
+    FloatVector s12 = m1.add(m2);
+    FloatVector d12 = m1.sub(m2);
+    FloatVector s34 = m3.add(m4);
+    FloatVector d34 = m3.sub(m4);
+    m0.add(s12).add(s34).add(bias).intoArray(dst, off);
+    d12.add(d34.mul(2f)).add(bias).intoArray(dst, off + stride);
+    s12.add(s34.mul(4f)).add(bias).intoArray(dst, off + 2 * stride);
+    d12.add(d34.mul(8f)).add(m5).add(bias).intoArray(dst, off + 3 * stride);
+  }
+
   /** Writes the outputs of {@code width} tiles from column {@code col0} through the epilogue. */
   private static void winogradStore(ConvJob j, float[] y, int col0, int width, int chanOff,
       int ow) {
+    int m = j.tileSize;
     for (int t = 0; t < width; t++) {
       int at = chanOff + j.tileOut[col0 + t];
       int edge = j.tileEdge[col0 + t];
-      put(j, at, y[t]);
-      if ((edge & 1) != 0) {
-        put(j, at + 1, y[NR + t]);
-      }
-      if ((edge & 2) != 0) {
-        put(j, at + ow, y[2 * NR + t]);
-        if ((edge & 1) != 0) {
-          put(j, at + ow + 1, y[3 * NR + t]);
+      int rows = edge >> 4;
+      int cols = edge & 15;
+      for (int a = 0; a < rows; a++) {
+        for (int b = 0; b < cols; b++) {
+          put(j, at + a * ow + b, y[(a * m + b) * NR + t]);
         }
       }
     }

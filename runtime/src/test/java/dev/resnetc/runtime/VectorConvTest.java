@@ -116,39 +116,59 @@ class VectorConvTest {
     check(new Conv2d(8, 10, 10, 12, 3, 1, 2, 2, 4), 2, true, false, true, 2);
   }
 
+  private static final ConvWeights.Algorithm[] WINOGRAD = {
+      ConvWeights.Algorithm.WINOGRAD_2X2, ConvWeights.Algorithm.WINOGRAD_4X4};
+
   @Test
   void winogradMatchesTheDirectConvolutionAtTileAndImageEdges() {
-    for (int hw : new int[] {1, 2, 3, 5, 8, 9, 14}) {
-      for (int cout : new int[] {1, 6, 7, 13}) {
-        check(new Conv2d(5, hw, hw + 1, cout, 3, 1, 1, 1, 1), 2, true, true, true, 2,
-            ConvWeights.Algorithm.WINOGRAD);
+    for (ConvWeights.Algorithm winograd : WINOGRAD) {
+      for (int hw : new int[] {1, 2, 3, 4, 5, 7, 8, 9, 14}) {
+        for (int cout : new int[] {1, 6, 7, 13}) {
+          check(new Conv2d(5, hw, hw + 1, cout, 3, 1, 1, 1, 1), 2, true, true, true, 2,
+              winograd);
+        }
       }
+      check(new Conv2d(64, 7, 7, 64, 3, 1, 0, 1, 1), 1, false, false, false, 1, winograd);
+      check(new Conv2d(300, 6, 6, 8, 3, 1, 1, 1, 1), 1, false, true, false, 2, winograd);
     }
-    check(new Conv2d(64, 7, 7, 64, 3, 1, 0, 1, 1), 1, false, false, false, 1,
-        ConvWeights.Algorithm.WINOGRAD);
-    check(new Conv2d(300, 6, 6, 8, 3, 1, 1, 1, 1), 1, false, true, false, 2,
-        ConvWeights.Algorithm.WINOGRAD);
   }
 
   @Test
   void winogradMatchesTheDirectConvolutionOnWideImagesAndBatches() {
     int l = VectorKernels.L;
-    // Tile rows longer than a vector, ending inside one, and images that end inside a block.
-    for (int w : new int[] {2 * l, 2 * l + 1, 4 * l + 3, 6 * l - 2}) {
-      check(new Conv2d(6, 5, w, 7, 3, 1, 1, 1, 1), 3, true, true, true, 2,
-          ConvWeights.Algorithm.WINOGRAD);
+    for (ConvWeights.Algorithm winograd : WINOGRAD) {
+      // Tile rows longer than a vector, ending inside one, and images that end inside a block.
+      for (int w : new int[] {2 * l, 2 * l + 1, 4 * l + 3, 6 * l - 2, 8 * l + 5}) {
+        check(new Conv2d(6, 5, w, 7, 3, 1, 1, 1, 1), 3, true, true, true, 2, winograd);
+      }
+      check(new Conv2d(40, 9, 4 * l + 1, 20, 3, 1, 1, 1, 1), 2, true, false, true, 1, winograd);
+      check(new Conv2d(3, 10, 3 * l, 70, 3, 1, 2, 1, 1), 1, false, true, false, 2, winograd);
     }
-    check(new Conv2d(40, 9, 4 * l + 1, 20, 3, 1, 1, 1, 1), 2, true, false, true, 1,
-        ConvWeights.Algorithm.WINOGRAD);
-    check(new Conv2d(3, 10, 3 * l, 70, 3, 1, 2, 1, 1), 1, false, true, false, 2,
-        ConvWeights.Algorithm.WINOGRAD);
+  }
+
+  @Test
+  void winogradTakesLargeBatchesAFewImagesAtATime() {
+    // 64 channels x 16 x 33 tiles x 16 positions: just over WINOGRAD_BYTES per image.
+    Conv2d c = new Conv2d(64, 32, 66, 6, 3, 1, 1, 1, 1);
+    assertThat(Winograd.positions(2) * 64L * 16 * 33 * Float.BYTES).isGreaterThan(
+        VectorKernels.WINOGRAD_BYTES);
+    for (ConvWeights.Algorithm winograd : WINOGRAD) {
+      check(c, 3, true, true, true, 2, winograd);
+    }
+  }
+
+  @Test
+  void winogradOfTheLargerTileStaysCloseOnResNetSizedReductions() {
+    // 512 input channels, as in ResNet's last stage: the error grows with the reduction.
+    check(new Conv2d(512, 7, 7, 8, 3, 1, 1, 1, 1), 1, true, true, true, 2,
+        ConvWeights.Algorithm.WINOGRAD_4X4);
   }
 
   @Test
   void winogradRefusesAConvolutionItCannotCompute() {
     org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> Kernels.prepare(new Conv2d(4, 8, 8, 4, 3, 2, 1, 1, 1), new float[144],
-            ConvWeights.Algorithm.WINOGRAD));
+            ConvWeights.Algorithm.WINOGRAD_4X4));
   }
 
   @Test

@@ -49,19 +49,50 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
 
   /**
    * How the Vector API path computes a convolution, chosen here per layer from its shape and
-   * recorded in the generated code. Winograd F(2x2, 3x3) does 2.25 times fewer multiplications on
-   * stride-1 3x3 layers; with its transforms vectorized it beats the direct packed GEMM on every
-   * such ResNet layer with at least 32 input channels (1.1 to 2.6 times, docs/PERFORMANCE.md),
-   * and loses on narrower ones, where the transforms outweigh the products saved.
+   * recorded in the generated code. Winograd does fewer multiplications on stride-1 3x3 layers:
+   * F(4x4, 3x3) 4 times fewer, F(2x2, 3x3) 2.25 times. With its transforms vectorized it beats the
+   * direct packed GEMM on every such ResNet layer with at least 32 input channels, and loses on
+   * narrower ones, where the transforms outweigh the products saved. The larger tile wins where
+   * an image has at least 16 of them (14x14 and up); on smaller maps most of its tiles would
+   * be padding (docs/PERFORMANCE.md).
    */
-  static ConvWeights.Algorithm algorithm(Conv2d c) {
+  public static ConvWeights.Algorithm algorithm(Conv2d c) {
     boolean winograd = c.kernel() == 3 && c.stride() == 1 && c.dilation() == 1
         && c.groups() == 1 && c.inChannels() >= MIN_WINOGRAD_CHANNELS;
-    return winograd ? ConvWeights.Algorithm.WINOGRAD : ConvWeights.Algorithm.DIRECT;
+    if (!winograd) {
+      return ConvWeights.Algorithm.DIRECT;
+    }
+    int tiles4 = ((c.outHeight() + 3) / 4) * ((c.outWidth() + 3) / 4);
+    return tiles4 >= MIN_WINOGRAD_4X4_TILES ? ConvWeights.Algorithm.WINOGRAD_4X4
+        : ConvWeights.Algorithm.WINOGRAD_2X2;
+  }
+
+  /**
+   * How many more floats the convolution weights take once prepared than in the weight file:
+   * Winograd F(m x m, 3x3) keeps {@code (m+2)^2} transformed values for each 9 weights, so 16/9 of
+   * them for F(2x2) and 4 times them for F(4x4). (The packed panels' padding is not counted.)
+   */
+  public long winogradExtraFloats() {
+    long extra = 0;
+    for (Array a : arrays) {
+      if (a.convolution().isPresent()) {
+        Conv2d c = a.convolution().get();
+        int positions = switch (algorithm(c)) {
+          case DIRECT -> 9;
+          case WINOGRAD_2X2 -> 16;
+          case WINOGRAD_4X4 -> 36;
+        };
+        extra += (long) c.weightSize() / 9 * (positions - 9);
+      }
+    }
+    return extra;
   }
 
   /** The fewest input channels for which Winograd measured faster than the direct kernel. */
   static final int MIN_WINOGRAD_CHANNELS = 32;
+
+  /** The fewest 4x4 tiles per image for which F(4x4, 3x3) measured faster than F(2x2, 3x3). */
+  static final int MIN_WINOGRAD_4X4_TILES = 16;
 
   /** A BatchNorm folded into the layer before it. */
   public record Folded(String batchNorm, double eps) {}
