@@ -231,17 +231,41 @@ final class VectorKernels {
       }
     }
 
-    /** Sets the call's arguments and runs its tasks over {@code columns} blocks of positions. */
+    /**
+     * Sets the call's arguments and runs its tasks over {@code columns} positions (or tiles) per
+     * image. Winograd's transformed input and the padded input of the direct path are made a few
+     * images at a time, so that they are still in cache when the products read them.
+     */
     void run(Parallel par, int batch, int columns, float[] input, int inputOff, float[] residual,
         int residualOff, float[] output, int outputOff) {
+      pointwise = !winograd && c.kernel() == 1 && c.stride() == 1 && c.padding() == 0;
+      direct = !winograd && !pointwise && c.dilation() == 1 && c.outWidth() >= MIN_DIRECT_WIDTH;
+      long perImage = (long) c.inChannels() * Float.BYTES;
+      if (winograd) {
+        perImage *= (long) Winograd.positions(tileSize) * columns;
+      } else if (direct) {
+        int s = c.stride();
+        perImage *= (long) (c.inHeight() + 2 * c.padding())
+            * ((c.inWidth() + 2 * c.padding() + s - 1) / s) * s;
+      } else {
+        perImage = 0; // im2col packs per image anyway
+      }
+      int images = perImage == 0 ? batch
+          : (int) Math.max(1, Math.min(batch, CHUNK_BYTES / perImage));
+      for (int n = 0; n < batch; n += images) {
+        runImages(par, Math.min(images, batch - n), columns, input, inputOff + n * c.inSize(),
+            residual, residualOff + n * c.outSize(), output, outputOff + n * c.outSize());
+      }
+    }
+
+    private void runImages(Parallel par, int batch, int columns, float[] input, int inputOff,
+        float[] residual, int residualOff, float[] output, int outputOff) {
       in = input;
       inOff = inputOff;
       res = residual;
       resOff = residualOff;
       out = output;
       outOff = outputOff;
-      pointwise = !winograd && c.kernel() == 1 && c.stride() == 1 && c.padding() == 0;
-      direct = !winograd && !pointwise && c.dilation() == 1 && c.outWidth() >= MIN_DIRECT_WIDTH;
       try {
         if (direct) {
           prepareRows(batch);
@@ -383,8 +407,11 @@ final class VectorKernels {
    */
   static final int MIN_DIRECT_WIDTH = 28;
 
-  /** How many bytes of transformed input Winograd aims to make at once, batch permitting. */
-  static final long WINOGRAD_BYTES = 2 << 20;
+  /**
+   * How many bytes of transformed (Winograd) or padded (direct) input a convolution aims to make
+   * at once, batch permitting.
+   */
+  static final long CHUNK_BYTES = 2 << 20;
 
   /** Row panels whose Winograd products are computed together, position by position. */
   static final int WINOGRAD_PANELS = 8;
@@ -574,14 +601,7 @@ final class VectorKernels {
     job.bias = bias;
     job.relu = relu;
     int tiles = ((c.outHeight() + m - 1) / m) * ((c.outWidth() + m - 1) / m);
-    // A few images at a time, so that their transformed input stays in cache for the products.
-    long perImage = (long) Winograd.positions(m) * c.inChannels() * tiles * Float.BYTES;
-    int images = (int) Math.max(1, Math.min(batch, WINOGRAD_BYTES / perImage));
-    for (int n = 0; n < batch; n += images) {
-      int count = Math.min(images, batch - n);
-      job.run(par, count, tiles, in, inOff + n * c.inSize(), res, resOff + n * c.outSize(), out,
-          outOff + n * c.outSize());
-    }
+    job.run(par, batch, tiles, in, inOff, res, resOff, out, outOff);
   }
 
   /**

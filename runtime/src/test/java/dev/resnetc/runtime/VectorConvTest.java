@@ -103,6 +103,14 @@ class VectorConvTest {
   }
 
   @Test
+  void matchesScalarWhenLargeBatchesArePaddedAFewImagesAtATime() {
+    // 64 channels x 66 x 130 padded floats: over CHUNK_BYTES per image.
+    Conv2d c = new Conv2d(64, 64, 128, 6, 3, 2, 1, 1, 1);
+    assertThat(64L * 66 * 130 * Float.BYTES).isGreaterThan(VectorKernels.CHUNK_BYTES);
+    check(c, 3, true, true, true, 2);
+  }
+
+  @Test
   void matchesScalarForPointwiseConvolutionsReadInPlace() {
     int nr = VectorKernels.NR;
     check(new Conv2d(7, 1, 3 * nr, 13, 1, 1, 0, 1, 1), 2, true, true, true, 2);
@@ -148,10 +156,10 @@ class VectorConvTest {
 
   @Test
   void winogradTakesLargeBatchesAFewImagesAtATime() {
-    // 64 channels x 16 x 33 tiles x 16 positions: just over WINOGRAD_BYTES per image.
+    // 64 channels x 16 x 33 tiles x 16 positions: just over CHUNK_BYTES per image.
     Conv2d c = new Conv2d(64, 32, 66, 6, 3, 1, 1, 1, 1);
     assertThat(Winograd.positions(2) * 64L * 16 * 33 * Float.BYTES).isGreaterThan(
-        VectorKernels.WINOGRAD_BYTES);
+        VectorKernels.CHUNK_BYTES);
     for (ConvWeights.Algorithm winograd : WINOGRAD) {
       check(c, 3, true, true, true, 2, winograd);
     }
