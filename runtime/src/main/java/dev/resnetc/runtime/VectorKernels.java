@@ -902,26 +902,41 @@ final class VectorKernels {
   private static void winogradStore(ConvJob j, float[] y, int col0, int width, int chanOff,
       int ow) {
     int m = j.tileSize;
+    float[] out = j.out;
+    float[] res = j.res;
+    int outAt = j.outOff + chanOff;
+    int resAt = j.resOff + chanOff;
+    boolean relu = j.relu;
     for (int t = 0; t < width; t++) {
-      int at = chanOff + j.tileOut[col0 + t];
       int edge = j.tileEdge[col0 + t];
-      int rows = edge >> 4;
       int cols = edge & 15;
-      for (int a = 0; a < rows; a++) {
-        for (int b = 0; b < cols; b++) {
-          put(j, at + a * ow + b, y[(a * m + b) * NR + t]);
+      int at = j.tileOut[col0 + t];
+      for (int a = 0, rows = edge >> 4; a < rows; a++) {
+        int o = outAt + at + a * ow;
+        int r = resAt + at + a * ow;
+        int yi = a * m * NR + t;
+        if (res == null && relu) {
+          for (int b = 0; b < cols; b++) {
+            out[o + b] = Math.max(y[yi + b * NR], 0f);
+          }
+        } else if (res == null) {
+          for (int b = 0; b < cols; b++) {
+            out[o + b] = y[yi + b * NR];
+          }
+        } else if (relu) {
+          for (int b = 0; b < cols; b++) {
+            out[o + b] = Math.max(y[yi + b * NR] + res[r + b], 0f);
+          }
+        } else {
+          for (int b = 0; b < cols; b++) {
+            out[o + b] = y[yi + b * NR] + res[r + b];
+          }
         }
       }
     }
   }
 
-  private static void put(ConvJob j, int at, float value) {
-    if (j.res != null) {
-      value += j.res[j.resOff + at];
-    }
-    j.out[j.outOff + at] = j.relu ? Math.max(value, 0f) : value;
-  }
-
+  /** Writes the outputs of {@code width} tiles from column {@code col0} through the epilogue. */
   /**
    * {@code MR x NR} products over reduction indices {@code [k0, k1)} into {@code tile}, row
    * {@code i} of the columns starting at {@code b[bOff + rows[i]]}: twelve
