@@ -936,7 +936,6 @@ final class VectorKernels {
     }
   }
 
-  /** Writes the outputs of {@code width} tiles from column {@code col0} through the epilogue. */
   /**
    * {@code MR x NR} products over reduction indices {@code [k0, k1)} into {@code tile}, row
    * {@code i} of the columns starting at {@code b[bOff + rows[i]]}: twelve
