@@ -370,7 +370,7 @@ final class VectorKernels {
     final float[] y = new float[16 * NR];
     /** Winograd's {@code B^T d} of {@link #L} tiles: {@code [column][row][L]}. */
     final float[] btd = new float[36 * L];
-    /** Winograd F(4x4)'s {@code M A} of {@link #L} tiles: {@code [row][column][L]}. */
+    /** Winograd's {@code M A} of {@link #L} tiles: {@code [row][column][L]}. */
     final float[] ma = new float[24 * L];
 
     int[] packedRows = new int[0];
@@ -695,20 +695,10 @@ final class VectorKernels {
         for (int tx = 0; tx < tilesX; tx += L, at += L) {
           for (int q = 0; q < 6; q++) { // B^T d down the six rows of column q
             int col = (q & 3) * len + tx + (q >> 2);
-            bt4(FloatVector.fromArray(S, rows, col),
-                FloatVector.fromArray(S, rows, 4 * len + col),
-                FloatVector.fromArray(S, rows, 8 * len + col),
-                FloatVector.fromArray(S, rows, 12 * len + col),
-                FloatVector.fromArray(S, rows, 16 * len + col),
-                FloatVector.fromArray(S, rows, 20 * len + col), t, q * 6 * L, L);
+            bt4(rows, col, 4 * len, t, q * 6 * L, L);
           }
           for (int i = 0; i < 6; i++) { // then across the six columns of row i
-            bt4(FloatVector.fromArray(S, t, i * L),
-                FloatVector.fromArray(S, t, (6 + i) * L),
-                FloatVector.fromArray(S, t, (12 + i) * L),
-                FloatVector.fromArray(S, t, (18 + i) * L),
-                FloatVector.fromArray(S, t, (24 + i) * L),
-                FloatVector.fromArray(S, t, (30 + i) * L), v, at + 6 * i * xiStride, xiStride);
+            bt4(t, i * L, 6 * L, v, at + 6 * i * xiStride, xiStride);
           }
         }
       }
@@ -716,11 +706,17 @@ final class VectorKernels {
   }
 
   /**
-   * {@code B^T d} of F(4x4, 3x3) for one column {@code d} of six values (each a vector of tiles),
-   * written to {@code dst[off + i * stride]}.
+   * {@code B^T d} of F(4x4, 3x3) for six values {@code d_i = src[from + i * step]} (each a vector
+   * of tiles), written to {@code dst[off + i * stride]}. Vectors are loaded here, not passed in:
+   * were this not inlined, vector arguments would be boxed.
    */
-  private static void bt4(FloatVector d0, FloatVector d1, FloatVector d2, FloatVector d3,
-      FloatVector d4, FloatVector d5, float[] dst, int off, int stride) {
+  private static void bt4(float[] src, int from, int step, float[] dst, int off, int stride) {
+    FloatVector d0 = FloatVector.fromArray(S, src, from);
+    FloatVector d1 = FloatVector.fromArray(S, src, from + step);
+    FloatVector d2 = FloatVector.fromArray(S, src, from + 2 * step);
+    FloatVector d3 = FloatVector.fromArray(S, src, from + 3 * step);
+    FloatVector d4 = FloatVector.fromArray(S, src, from + 4 * step);
+    FloatVector d5 = FloatVector.fromArray(S, src, from + 5 * step);
     d4.add(d0.mul(4f)).sub(d2.mul(5f)).intoArray(dst, off);
     FloatVector s12 = d1.add(d2);
     FloatVector s34 = d3.add(d4);
@@ -811,7 +807,7 @@ final class VectorKernels {
           for (int half = 0; half < NR; half += L) {
             int at = (mb - mb0) * product + r * NR + half;
             if (m == 2) {
-              winogradOutput(acc, at, bias, s.y, half);
+              winogradOutput(acc, at, bias, s.y, half, s.ma);
             } else {
               winogradOutput4(acc, at, bias, s.y, half, s.ma);
             }
@@ -824,40 +820,32 @@ final class VectorKernels {
 
   /**
    * {@code A^T M A + bias} of {@link #L} tiles, whose 16 products are {@code m[at + xi * MR * NR]}:
-   * their outputs (top left, top right, bottom left, bottom right) into {@code y[q * NR + yOff]}.
+   * through {@code ma} ({@code M A}, 8 vectors), their outputs (top left, top right, bottom left,
+   * bottom right) into {@code y[q * NR + yOff]}.
    */
-  private static void winogradOutput(float[] m, int at, float bias, float[] y, int yOff) {
+  private static void winogradOutput(float[] m, int at, float bias, float[] y, int yOff,
+      float[] ma) {
     int xi = MR * NR;
-    // (M A)[r][0] = M[r][0] + M[r][1] + M[r][2] and (M A)[r][1] = M[r][1] - M[r][2] - M[r][3]
-    FloatVector a0 = FloatVector.fromArray(S, m, at);
-    FloatVector a1 = FloatVector.fromArray(S, m, at + xi);
-    FloatVector a2 = FloatVector.fromArray(S, m, at + 2 * xi);
-    FloatVector a3 = FloatVector.fromArray(S, m, at + 3 * xi);
-    FloatVector t00 = a0.add(a1).add(a2);
-    FloatVector t01 = a1.sub(a2).sub(a3);
-    a0 = FloatVector.fromArray(S, m, at + 4 * xi);
-    a1 = FloatVector.fromArray(S, m, at + 5 * xi);
-    a2 = FloatVector.fromArray(S, m, at + 6 * xi);
-    a3 = FloatVector.fromArray(S, m, at + 7 * xi);
-    FloatVector t10 = a0.add(a1).add(a2);
-    FloatVector t11 = a1.sub(a2).sub(a3);
-    a0 = FloatVector.fromArray(S, m, at + 8 * xi);
-    a1 = FloatVector.fromArray(S, m, at + 9 * xi);
-    a2 = FloatVector.fromArray(S, m, at + 10 * xi);
-    a3 = FloatVector.fromArray(S, m, at + 11 * xi);
-    FloatVector t20 = a0.add(a1).add(a2);
-    FloatVector t21 = a1.sub(a2).sub(a3);
-    a0 = FloatVector.fromArray(S, m, at + 12 * xi);
-    a1 = FloatVector.fromArray(S, m, at + 13 * xi);
-    a2 = FloatVector.fromArray(S, m, at + 14 * xi);
-    a3 = FloatVector.fromArray(S, m, at + 15 * xi);
-    FloatVector t30 = a0.add(a1).add(a2);
-    FloatVector t31 = a1.sub(a2).sub(a3);
-    // A^T (M A), plus the bias
-    t00.add(t10).add(t20).add(bias).intoArray(y, yOff);
-    t01.add(t11).add(t21).add(bias).intoArray(y, NR + yOff);
-    t10.sub(t20).sub(t30).add(bias).intoArray(y, 2 * NR + yOff);
-    t11.sub(t21).sub(t31).add(bias).intoArray(y, 3 * NR + yOff);
+    for (int r = 0; r < 4; r++) {
+      at2(m, at + 4 * r * xi, xi, 0f, ma, 2 * r * L, L);
+    }
+    for (int b = 0; b < 2; b++) {
+      at2(ma, b * L, 2 * L, bias, y, b * NR + yOff, 2 * NR);
+    }
+  }
+
+  /**
+   * {@code A^T m + bias} of F(2x2, 3x3) for four values {@code m_i = src[from + i * step]} (each a
+   * vector of tiles): two results, written to {@code dst[off]} and {@code dst[off + stride]}.
+   */
+  private static void at2(float[] src, int from, int step, float bias, float[] dst, int off,
+      int stride) {
+    FloatVector m0 = FloatVector.fromArray(S, src, from);
+    FloatVector m1 = FloatVector.fromArray(S, src, from + step);
+    FloatVector m2 = FloatVector.fromArray(S, src, from + 2 * step);
+    FloatVector m3 = FloatVector.fromArray(S, src, from + 3 * step);
+    m0.add(m1).add(m2).add(bias).intoArray(dst, off);
+    m1.sub(m2).sub(m3).add(bias).intoArray(dst, off + stride);
   }
 
   /**
@@ -868,26 +856,25 @@ final class VectorKernels {
       float[] ma) {
     int xi = MR * NR;
     for (int r = 0; r < 6; r++) {
-      int row = at + 6 * r * xi;
-      at4(FloatVector.fromArray(S, m, row), FloatVector.fromArray(S, m, row + xi),
-          FloatVector.fromArray(S, m, row + 2 * xi), FloatVector.fromArray(S, m, row + 3 * xi),
-          FloatVector.fromArray(S, m, row + 4 * xi), FloatVector.fromArray(S, m, row + 5 * xi),
-          0f, ma, 4 * r * L, L);
+      at4(m, at + 6 * r * xi, xi, 0f, ma, 4 * r * L, L);
     }
     for (int b = 0; b < 4; b++) {
-      at4(FloatVector.fromArray(S, ma, b * L), FloatVector.fromArray(S, ma, (4 + b) * L),
-          FloatVector.fromArray(S, ma, (8 + b) * L), FloatVector.fromArray(S, ma, (12 + b) * L),
-          FloatVector.fromArray(S, ma, (16 + b) * L), FloatVector.fromArray(S, ma, (20 + b) * L),
-          bias, y, b * NR + yOff, 4 * NR);
+      at4(ma, b * L, 4 * L, bias, y, b * NR + yOff, 4 * NR);
     }
   }
 
   /**
-   * {@code A^T m + bias} of F(4x4, 3x3) for six values {@code m} (each a vector of tiles): four
-   * results, written to {@code dst[off + a * stride]}.
+   * {@code A^T m + bias} of F(4x4, 3x3) for six values {@code m_i = src[from + i * step]} (each a
+   * vector of tiles): four results, written to {@code dst[off + a * stride]}.
    */
-  private static void at4(FloatVector m0, FloatVector m1, FloatVector m2, FloatVector m3,
-      FloatVector m4, FloatVector m5, float bias, float[] dst, int off, int stride) {
+  private static void at4(float[] src, int from, int step, float bias, float[] dst, int off,
+      int stride) {
+    FloatVector m0 = FloatVector.fromArray(S, src, from);
+    FloatVector m1 = FloatVector.fromArray(S, src, from + step);
+    FloatVector m2 = FloatVector.fromArray(S, src, from + 2 * step);
+    FloatVector m3 = FloatVector.fromArray(S, src, from + 3 * step);
+    FloatVector m4 = FloatVector.fromArray(S, src, from + 4 * step);
+    FloatVector m5 = FloatVector.fromArray(S, src, from + 5 * step);
     FloatVector s12 = m1.add(m2);
     FloatVector d12 = m1.sub(m2);
     FloatVector s34 = m3.add(m4);
