@@ -806,11 +806,7 @@ final class VectorKernels {
           float bias = j.bias == null ? 0f : j.bias[oc];
           for (int half = 0; half < NR; half += L) {
             int at = (mb - mb0) * product + r * NR + half;
-            if (m == 2) {
-              winogradOutput(acc, at, bias, s.y, half, s.ma);
-            } else {
-              winogradOutput4(acc, at, bias, s.y, half, s.ma);
-            }
+            winogradOutput(m, acc, at, bias, s.y, half, s.ma);
           }
           winogradStore(j, s.y, col0, width, oc * plane, ow);
         }
@@ -819,18 +815,27 @@ final class VectorKernels {
   }
 
   /**
-   * {@code A^T M A + bias} of {@link #L} tiles, whose 16 products are {@code m[at + xi * MR * NR]}:
-   * through {@code ma} ({@code M A}, 8 vectors), their outputs (top left, top right, bottom left,
-   * bottom right) into {@code y[q * NR + yOff]}.
+   * {@code A^T M A + bias} of {@link #L} tiles of F(m x m, 3x3), whose {@code (m+2)^2} products are
+   * {@code prod[at + xi * MR * NR]}: through {@code ma} ({@code M A}), their outputs into
+   * {@code y[(a * m + b) * NR + yOff]}.
    */
-  private static void winogradOutput(float[] m, int at, float bias, float[] y, int yOff,
-      float[] ma) {
+  private static void winogradOutput(int m, float[] prod, int at, float bias, float[] y,
+      int yOff, float[] ma) {
+    int n = m + 2;
     int xi = MR * NR;
-    for (int r = 0; r < 4; r++) {
-      at2(m, at + 4 * r * xi, xi, 0f, ma, 2 * r * L, L);
+    for (int r = 0; r < n; r++) { // M A, row by row
+      if (m == 2) {
+        at2(prod, at + n * r * xi, xi, 0f, ma, m * r * L, L);
+      } else {
+        at4(prod, at + n * r * xi, xi, 0f, ma, m * r * L, L);
+      }
     }
-    for (int b = 0; b < 2; b++) {
-      at2(ma, b * L, 2 * L, bias, y, b * NR + yOff, 2 * NR);
+    for (int b = 0; b < m; b++) { // A^T (M A), column by column
+      if (m == 2) {
+        at2(ma, b * L, m * L, bias, y, b * NR + yOff, m * NR);
+      } else {
+        at4(ma, b * L, m * L, bias, y, b * NR + yOff, m * NR);
+      }
     }
   }
 
@@ -846,21 +851,6 @@ final class VectorKernels {
     FloatVector m3 = FloatVector.fromArray(S, src, from + 3 * step);
     m0.add(m1).add(m2).add(bias).intoArray(dst, off);
     m1.sub(m2).sub(m3).add(bias).intoArray(dst, off + stride);
-  }
-
-  /**
-   * {@link #winogradOutput} for F(4x4, 3x3): {@code A^T M A + bias} of {@link #L} tiles from their
-   * 36 products, through {@code ma} ({@code M A}, 24 vectors), into {@code y[(a * 4 + b) * NR]}.
-   */
-  private static void winogradOutput4(float[] m, int at, float bias, float[] y, int yOff,
-      float[] ma) {
-    int xi = MR * NR;
-    for (int r = 0; r < 6; r++) {
-      at4(m, at + 6 * r * xi, xi, 0f, ma, 4 * r * L, L);
-    }
-    for (int b = 0; b < 4; b++) {
-      at4(ma, b * L, 4 * L, bias, y, b * NR + yOff, 4 * NR);
-    }
   }
 
   /**
