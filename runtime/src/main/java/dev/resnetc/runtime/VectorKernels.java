@@ -12,12 +12,22 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>A convolution is {@code out[m][p] = sum_k W[m][k] * col[k][p]} per image and group, with
  * {@code m} the output channel, {@code k = (ic, ky, kx)} and {@code p = (oy, ox)}. The weights are
- * packed once at load time into panels of {@link #MR} rows, {@code [g][m/MR][k][MR]}; for each block
- * of {@link #NR} output positions the input columns are packed into {@code [k][NR]} (im2col), then
- * row panels multiply that block. Tasks are (image, group, column block, channel split); when a
- * small image needs channel splits to give every thread work, its column blocks are packed once,
- * in a first parallel phase, and shared by the splits. {@link Winograd} runs on the same
- * micro-kernel.
+ * packed once at load time into panels of {@link #MR} rows, {@code [g][m/MR][k][MR]}; row panels
+ * multiply blocks of {@link #NR} output positions, whose reduction rows the micro-kernel finds
+ * through an offset table. The rows come from one of four places:
+ *
+ * <ul>
+ *   <li>1x1 stride-1 convolutions: the input itself;
+ *   <li>images whose output rows are at least {@link #MIN_DIRECT_WIDTH} wide: a copy of the input
+ *       with its zero border, split into phase planes when strided, made in a first parallel
+ *       phase;
+ *   <li>the others: columns packed into {@code [k][NR]} (im2col) by each task, or once, in a
+ *       first parallel phase, when a small image needs its output channels split between threads;
+ *   <li>Winograd F(2x2, 3x3) and F(4x4, 3x3) ({@link Winograd}): the transformed input, made in a
+ *       first parallel phase, its transforms vectorized over {@link #L} tiles.
+ * </ul>
+ *
+ * <p>Tasks are (image, group, column block, channel split).
  */
 final class VectorKernels {
   /** The widest vectors this CPU has: 8 floats with AVX2, 16 with AVX-512. */
