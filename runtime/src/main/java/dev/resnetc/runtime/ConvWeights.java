@@ -9,11 +9,30 @@ public final class ConvWeights {
   /** How a convolution is computed on the Vector API path; the compiler chooses per layer. */
   public enum Algorithm {
     /** A packed GEMM over im2col columns. */
-    DIRECT,
+    DIRECT(0),
     /** Winograd F(2x2, 3x3) for stride-1 3x3 convolutions without groups or dilation. */
-    WINOGRAD_2X2,
+    WINOGRAD_2X2(2),
     /** Winograd F(4x4, 3x3), for the same convolutions: fewer products, more rounding. */
-    WINOGRAD_4X4
+    WINOGRAD_4X4(4);
+
+    private final int tile;
+
+    Algorithm(int tile) {
+      this.tile = tile;
+    }
+
+    /** Winograd's output tile size {@code m} (F(m x m, 3x3)), or 0 for the direct algorithm. */
+    public int tile() {
+      return tile;
+    }
+
+    /**
+     * Values kept per 3x3 kernel once prepared: Winograd's {@code (m+2)^2} transformed positions,
+     * or the kernel's own 9.
+     */
+    public int valuesPerKernel() {
+      return tile == 0 ? 9 : Winograd.positions(tile);
+    }
   }
 
   final Conv2d geometry;

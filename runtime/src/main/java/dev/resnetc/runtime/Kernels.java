@@ -46,7 +46,7 @@ public final class Kernels {
       return new ConvWeights(c, weight, false, ConvWeights.Algorithm.DIRECT);
     }
     return winograd
-        ? new ConvWeights(c, Winograd.transformWeights(c, weight, Winograd.tile(algorithm)), true,
+        ? new ConvWeights(c, Winograd.transformWeights(c, weight, algorithm.tile()), true,
             algorithm)
         : new ConvWeights(c, VectorKernels.pack(c, weight), true, algorithm);
   }
@@ -83,7 +83,7 @@ public final class Kernels {
     }
     requireRange("out", out, outOff, (long) batch * c.outSize());
     if (weight.algorithm != ConvWeights.Algorithm.DIRECT) {
-      VectorKernels.winograd(parallel, Winograd.tile(weight.algorithm), c, batch, in, inOff,
+      VectorKernels.winograd(parallel, weight.algorithm.tile(), c, batch, in, inOff,
           weight.data, bias, residual, resOff, relu, out, outOff);
     } else {
       VectorKernels.conv(parallel, c, batch, in, inOff, weight.data, bias, residual, resOff, relu,

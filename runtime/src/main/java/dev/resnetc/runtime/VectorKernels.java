@@ -191,9 +191,9 @@ final class VectorKernels {
       int w = c.inWidth();
       int p = c.padding();
       int s = c.stride();
-      int hp = h + 2 * p;
-      int wq = (w + 2 * p + s - 1) / s;
-      int base = ch * s * hp * wq;
+      int hp = paddedHeight();
+      int wq = phaseWidth();
+      int base = ch * paddedChannel();
       if (s == 1) {
         Arrays.fill(padded, base, base + p * wq + p, 0f);
         for (int y = 0; y < h; y++) {
@@ -218,12 +218,27 @@ final class VectorKernels {
       }
     }
 
+    /** Rows of a padded channel: the input's rows and the zero border. */
+    int paddedHeight() {
+      return c.inHeight() + 2 * c.padding();
+    }
+
+    /** Floats in a row of one phase plane: every {@code stride}-th column of a padded row. */
+    int phaseWidth() {
+      return (c.inWidth() + 2 * c.padding() + c.stride() - 1) / c.stride();
+    }
+
+    /** Floats of one padded channel: its {@code stride} phase planes. */
+    int paddedChannel() {
+      return c.stride() * paddedHeight() * phaseWidth();
+    }
+
     /** Sizes {@code padded} for the batch and sets the row offsets. */
     void prepareRows(int batch) {
       int s = c.stride();
-      int hp = c.inHeight() + 2 * c.padding();
-      int wq = (c.inWidth() + 2 * c.padding() + s - 1) / s;
-      int size = batch * c.inChannels() * s * hp * wq + NR;
+      int hp = paddedHeight();
+      int wq = phaseWidth();
+      int size = batch * c.inChannels() * paddedChannel() + NR;
       if (padded.length < size) {
         padded = new float[size];
       }
@@ -254,9 +269,7 @@ final class VectorKernels {
       if (winograd) {
         perImage *= (long) Winograd.positions(tileSize) * columns;
       } else if (direct) {
-        int s = c.stride();
-        perImage *= (long) (c.inHeight() + 2 * c.padding())
-            * ((c.inWidth() + 2 * c.padding() + s - 1) / s) * s;
+        perImage *= paddedChannel();
       } else {
         perImage = 0; // im2col packs per image anyway
       }
@@ -470,10 +483,9 @@ final class VectorKernels {
       p0 = oy * c.outWidth() + ox0;
       width = Math.min(NR, c.outWidth() - ox0);
       int s = c.stride();
-      int hp = c.inHeight() + 2 * c.padding();
-      int wq = (c.inWidth() + 2 * c.padding() + s - 1) / s;
       panel = j.padded;
-      panelOff = ((n * c.inChannels() + g * cinG) * s * hp + oy * s) * wq + ox0;
+      panelOff = (n * c.inChannels() + g * cinG) * j.paddedChannel() + oy * s * j.phaseWidth()
+          + ox0;
       rows = j.rowOffsets;
     } else if (j.pointwise && width == NR) {
       panel = j.in;

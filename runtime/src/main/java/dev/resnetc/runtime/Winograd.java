@@ -22,15 +22,6 @@ final class Winograd {
     return c.kernel() == 3 && c.stride() == 1 && c.dilation() == 1 && c.groups() == 1;
   }
 
-  /** The output tile size {@code m} of a Winograd algorithm. */
-  static int tile(ConvWeights.Algorithm algorithm) {
-    return switch (algorithm) {
-      case WINOGRAD_2X2 -> 2;
-      case WINOGRAD_4X4 -> 4;
-      case DIRECT -> throw new IllegalArgumentException("not a Winograd algorithm: " + algorithm);
-    };
-  }
-
   /** Transformed positions per tile: {@code (m+2)^2}. */
   static int positions(int m) {
     return (m + 2) * (m + 2);

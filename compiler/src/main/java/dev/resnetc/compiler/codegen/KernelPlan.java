@@ -77,12 +77,7 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
     for (Array a : arrays) {
       if (a.convolution().isPresent()) {
         Conv2d c = a.convolution().get();
-        int positions = switch (algorithm(c)) {
-          case DIRECT -> 9;
-          case WINOGRAD_2X2 -> 16;
-          case WINOGRAD_4X4 -> 36;
-        };
-        extra += (long) c.weightSize() / 9 * (positions - 9);
+        extra += (long) c.weightSize() / 9 * (algorithm(c).valuesPerKernel() - 9);
       }
     }
     return extra;
@@ -140,33 +135,33 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
       }
     }
 
-    /** {@code Kernels.conv2d} with its epilogue; {@code bias} and {@code residual} may be absent. */
-    record Conv(String node, Conv2d geometry, int in, String weight, String bias, int residual,
-        boolean relu, int out) implements Step {
+    /**
+     * A step with a fused epilogue: it reads its input and, if {@code residual >= 0}, a residual,
+     * which it may overwrite (each element is read before it is written).
+     */
+    sealed interface Fused extends Step {
+      int in();
+
+      int residual();
+
       @Override
-      public List<Integer> reads() {
-        return residual >= 0 ? List.of(in, residual) : List.of(in);
+      default List<Integer> reads() {
+        return residual() >= 0 ? List.of(in(), residual()) : List.of(in());
       }
 
       @Override
-      public boolean mayOverwrite(int input) {
-        return input == residual && input != in;
+      default boolean mayOverwrite(int input) {
+        return input == residual() && input != in();
       }
     }
+
+    /** {@code Kernels.conv2d} with its epilogue; {@code bias} and {@code residual} may be absent. */
+    record Conv(String node, Conv2d geometry, int in, String weight, String bias, int residual,
+        boolean relu, int out) implements Fused {}
 
     /** {@code Kernels.dense} with its epilogue. */
     record Dense(String node, int inFeatures, int outFeatures, int in, String weight, String bias,
-        int residual, boolean relu, int out) implements Step {
-      @Override
-      public List<Integer> reads() {
-        return residual >= 0 ? List.of(in, residual) : List.of(in);
-      }
-
-      @Override
-      public boolean mayOverwrite(int input) {
-        return input == residual && input != in;
-      }
-    }
+        int residual, boolean relu, int out) implements Fused {}
 
     /** {@code Kernels.batchNorm} over {@code channels} planes of {@code spatial} values. */
     record BatchNorm(String node, int channels, int spatial, float eps, int in, String gamma,
