@@ -2,6 +2,8 @@ package dev.resnetc.runtime;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -111,6 +113,11 @@ final class VectorKernels {
     int[] tileOut = new int[0];
     /** Per Winograd column: how many of its tile's output rows (x16) and columns exist. */
     byte[] tileEdge = new byte[0];
+    /**
+     * Per even Winograd column: whether its tile and the next are whole and side by side, so that
+     * each of their output rows is {@code 2m} contiguous floats.
+     */
+    boolean[] pairWhole = new boolean[0];
     Conv2d c;
     float[] in;
     int inOff;
@@ -361,6 +368,7 @@ final class VectorKernels {
       if (tileOut.length < columns) {
         tileOut = new int[columns];
         tileEdge = new byte[columns];
+        pairWhole = new boolean[columns];
       }
       int plane = oh * ow;
       for (int n = 0, col = 0; n < batch; n++) {
@@ -370,6 +378,11 @@ final class VectorKernels {
             tileEdge[col] = (byte) (Math.min(m, oh - m * ty) << 4 | Math.min(m, ow - m * tx));
           }
         }
+      }
+      byte whole = (byte) (m << 4 | m);
+      for (int col = 0; col + 1 < columns; col += 2) {
+        pairWhole[col] = tileEdge[col] == whole && tileEdge[col + 1] == whole
+            && tileOut[col + 1] == tileOut[col] + m;
       }
       int cin = c.inChannels();
       if (rowOffsets.length < cin) {
@@ -897,8 +910,93 @@ final class VectorKernels {
     d12.add(d34.mul(8f)).add(m5).add(bias).intoArray(dst, off + 3 * stride);
   }
 
-  /** Writes the outputs of {@code width} tiles from column {@code col0} through the epilogue. */
+  /** The 256-bit vectors of {@link #winogradStore}'s transpose: 8 tiles, or 2 tiles' rows. */
+  private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+
+  /** Whether {@link #winogradStore} transposes F(4x4)'s outputs in 256-bit registers. */
+  private static final boolean TRANSPOSE = S.vectorBitSize() >= S8.vectorBitSize();
+
+  /**
+   * {@code PAIR[k]} moves lanes {@code 2k} and {@code 2k + 1} of a vector of 8 tiles to lanes
+   * {@code 0..3} and {@code 4..7}; {@code COLUMN[b]} selects lanes {@code b} and {@code b + 4}.
+   */
+  private static final VectorShuffle<Float>[] PAIR = pairShuffles();
+  private static final VectorMask<Float>[] COLUMN = columnMasks();
+
+  @SuppressWarnings("unchecked")
+  private static VectorShuffle<Float>[] pairShuffles() {
+    VectorShuffle<Float>[] pairs = new VectorShuffle[4];
+    for (int k = 0; k < 4; k++) {
+      int[] lanes = new int[8];
+      for (int i = 0; i < 8; i++) {
+        lanes[i] = 2 * k + i / 4;
+      }
+      pairs[k] = VectorShuffle.fromArray(S8, lanes, 0);
+    }
+    return pairs;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static VectorMask<Float>[] columnMasks() {
+    VectorMask<Float>[] masks = new VectorMask[4];
+    for (int b = 0; b < 4; b++) {
+      boolean[] lanes = new boolean[8];
+      lanes[b] = true;
+      lanes[b + 4] = true;
+      masks[b] = VectorMask.fromArray(S8, lanes, 0);
+    }
+    return masks;
+  }
+
+  /**
+   * Writes the outputs of {@code width} tiles from column {@code col0} through the epilogue.
+   * {@code y} holds them as {@code [a][b][tile]}; F(4x4) transposes 8 tiles at a time in
+   * registers, so that two whole neighbouring tiles' output row is one 8-float store, and writes
+   * the other tiles one value at a time.
+   */
   private static void winogradStore(ConvJob j, float[] y, int col0, int width, int chanOff,
+      int ow) {
+    int t0 = 0;
+    if (j.tileSize == 4 && TRANSPOSE) {
+      for (; t0 + 8 <= width; t0 += 8) {
+        for (int k = 0; k < 4; k++) {
+          int t = t0 + 2 * k;
+          if (j.pairWhole[col0 + t]) {
+            storePair(j, y, t0, k, j.tileOut[col0 + t] + chanOff, ow);
+          } else {
+            storeTiles(j, y, col0, t, t + 2, chanOff, ow);
+          }
+        }
+      }
+    }
+    storeTiles(j, y, col0, t0, width, chanOff, ow);
+  }
+
+  /**
+   * Writes the 4 output rows of tiles {@code t0 + 2k} and {@code t0 + 2k + 1}, whole and side by
+   * side from {@code at}: row {@code a} is lanes {@code 2k, 2k+1} of {@code y[a][0..3]}.
+   */
+  private static void storePair(ConvJob j, float[] y, int t0, int k, int at, int ow) {
+    VectorShuffle<Float> pair = PAIR[k];
+    for (int a = 0; a < 4; a++) {
+      int yi = a * 4 * NR + t0;
+      FloatVector v = FloatVector.fromArray(S8, y, yi).rearrange(pair);
+      for (int b = 1; b < 4; b++) {
+        v = v.blend(FloatVector.fromArray(S8, y, yi + b * NR).rearrange(pair), COLUMN[b]);
+      }
+      int o = at + a * ow;
+      if (j.res != null) {
+        v = v.add(FloatVector.fromArray(S8, j.res, j.resOff + o));
+      }
+      if (j.relu) {
+        v = v.max(0f);
+      }
+      v.intoArray(j.out, j.outOff + o);
+    }
+  }
+
+  /** Writes the outputs of tiles {@code [tFrom, tTo)} of the block one value at a time. */
+  private static void storeTiles(ConvJob j, float[] y, int col0, int tFrom, int tTo, int chanOff,
       int ow) {
     int m = j.tileSize;
     float[] out = j.out;
@@ -906,7 +1004,7 @@ final class VectorKernels {
     int outAt = j.outOff + chanOff;
     int resAt = j.resOff + chanOff;
     boolean relu = j.relu;
-    for (int t = 0; t < width; t++) {
+    for (int t = tFrom; t < tTo; t++) {
       int edge = j.tileEdge[col0 + t];
       int cols = edge & 15;
       int at = j.tileOut[col0 + t];

@@ -155,6 +155,18 @@ class VectorConvTest {
   }
 
   @Test
+  void winogradWritesWholeNeighbouringTilesTogetherWithEveryEpilogue() {
+    // 64 wide: 16 whole 4x4 tiles a row, so every pair of tiles is written by the transposed
+    // store; 30 wide (8 tiles, the last partial) and 13 wide (4 tiles) break pairs at row ends.
+    for (int w : new int[] {64, 30, 13}) {
+      for (int epilogue = 0; epilogue < 8; epilogue++) {
+        check(new Conv2d(8, 16, w, 7, 3, 1, 1, 1, 1), 2, (epilogue & 1) != 0,
+            (epilogue & 2) != 0, (epilogue & 4) != 0, 2, ConvWeights.Algorithm.WINOGRAD_4X4);
+      }
+    }
+  }
+
+  @Test
   void winogradTakesLargeBatchesAFewImagesAtATime() {
     // 64 channels x 16 x 33 tiles x 16 positions: just over CHUNK_BYTES per image.
     Conv2d c = new Conv2d(64, 32, 66, 6, 3, 1, 1, 1, 1);
