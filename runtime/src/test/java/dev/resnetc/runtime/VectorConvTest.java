@@ -103,6 +103,24 @@ class VectorConvTest {
   }
 
   @Test
+  void matchesScalarWhenTasksRunSeveralNeighbouringColumnBlocks() {
+    int nr = VectorKernels.NR;
+    int span = VectorKernels.SPAN;
+    int longest = VectorKernels.SPAN_MAX_REDUCTION;
+    // Pointwise: block counts one short of, equal to and one past a multiple of the span, the
+    // last block partial; reductions at the limit and just past it.
+    for (int blocks : new int[] {span - 1, span, 2 * span + 1}) {
+      check(new Conv2d(longest, 1, blocks * nr - 3, 7, 1, 1, 0, 1, 1), 2, true, true, true, 2);
+      check(new Conv2d(longest + 1, 1, blocks * nr, 7, 1, 1, 0, 1, 1), 1, true, false, true, 2);
+    }
+    // Direct from phase planes: spans that cross output rows of 2 and 3 blocks.
+    int w = VectorKernels.MIN_DIRECT_WIDTH;
+    check(new Conv2d(3, 9, 2 * (nr + 5), 10, 3, 2, 1, 1, 1), 2, true, true, true, 2);
+    check(new Conv2d(2, 7, 2 * nr + 5, 13, 5, 1, 2, 1, 1), 1, false, true, false, 1);
+    check(new Conv2d(3, 8, 2 * w, 64, 7, 2, 3, 1, 1), 3, true, false, true, 2);
+  }
+
+  @Test
   void matchesScalarWhenLargeBatchesArePaddedAFewImagesAtATime() {
     // 64 channels x 66 x 130 padded floats: over CHUNK_BYTES per image.
     Conv2d c = new Conv2d(64, 64, 128, 6, 3, 2, 1, 1, 1);
