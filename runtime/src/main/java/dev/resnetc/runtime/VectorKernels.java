@@ -218,12 +218,17 @@ final class VectorKernels {
         int plane = base + phase * hp * wq;
         Arrays.fill(padded, plane, plane + p * wq, 0f);
         Arrays.fill(padded, plane + (h + p) * wq, plane + hp * wq, 0f);
+        // Columns q with 0 <= q * s + phase - p < w come from the input, the others are zero.
+        int qLo = Math.min(wq, Math.max(0, p - phase + s - 1) / s);
+        int qHi = Math.max(qLo, Math.min(wq, (w + p - phase + s - 1) / s));
         for (int y = 0; y < h; y++) {
-          int src = inOff + (ch * h + y) * w;
+          int src = inOff + (ch * h + y) * w + phase - p;
           int row = plane + (y + p) * wq;
-          for (int q = 0, x = phase - p; q < wq; q++, x += s) {
-            padded[row + q] = x >= 0 && x < w ? in[src + x] : 0f;
+          Arrays.fill(padded, row, row + qLo, 0f);
+          for (int q = qLo; q < qHi; q++) {
+            padded[row + q] = in[src + q * s];
           }
+          Arrays.fill(padded, row + qHi, row + wq, 0f);
         }
       }
     }
