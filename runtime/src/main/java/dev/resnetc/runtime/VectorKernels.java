@@ -218,17 +218,8 @@ final class VectorKernels {
         int plane = base + phase * hp * wq;
         Arrays.fill(padded, plane, plane + p * wq, 0f);
         Arrays.fill(padded, plane + (h + p) * wq, plane + hp * wq, 0f);
-        // Columns q with 0 <= q * s + phase - p < w come from the input, the others are zero.
-        int qLo = Math.min(wq, Math.max(0, p - phase + s - 1) / s);
-        int qHi = Math.max(qLo, Math.min(wq, (w + p - phase + s - 1) / s));
         for (int y = 0; y < h; y++) {
-          int src = inOff + (ch * h + y) * w + phase - p;
-          int row = plane + (y + p) * wq;
-          Arrays.fill(padded, row, row + qLo, 0f);
-          for (int q = qLo; q < qHi; q++) {
-            padded[row + q] = in[src + q * s];
-          }
-          Arrays.fill(padded, row + qHi, row + wq, 0f);
+          split(in, inOff + (ch * h + y) * w, w, phase - p, s, wq, padded, plane + (y + p) * wq);
         }
       }
     }
@@ -830,13 +821,24 @@ final class VectorKernels {
       }
       return;
     }
-    int row = chan + y * w;
-    for (int q = 0; q < count; q++) {
-      for (int k = 0; k < 4; k++) {
-        int x = 4 * q + k - p;
-        rows[at + k * len + q] = x >= 0 && x < w ? in[row + x] : 0f;
-      }
+    for (int k = 0; k < 4; k++) {
+      split(in, chan + y * w, w, k - p, 4, count, rows, at + k * len);
     }
+  }
+
+  /**
+   * {@code count} columns {@code x = first + q * step} of an input row of width {@code w} into
+   * {@code dst[at + q]}, zero where {@code x} is outside the row.
+   */
+  private static void split(float[] in, int row, int w, int first, int step, int count,
+      float[] dst, int at) {
+    int lo = Math.min(count, Math.max(0, -first + step - 1) / step);
+    int hi = Math.max(lo, Math.min(count, (w - first + step - 1) / step));
+    Arrays.fill(dst, at, at + lo, 0f);
+    for (int q = lo, x = row + first + lo * step; q < hi; q++, x += step) {
+      dst[at + q] = in[x];
+    }
+    Arrays.fill(dst, at + hi, at + count, 0f);
   }
 
   /**
@@ -850,12 +852,8 @@ final class VectorKernels {
       Arrays.fill(rows, odd, odd + count, 0f);
       return;
     }
-    int row = chan + y * w;
-    for (int k = 0; k < count; k++) {
-      int x = 2 * k - p;
-      rows[even + k] = x >= 0 && x < w ? in[row + x] : 0f;
-      rows[odd + k] = x + 1 >= 0 && x + 1 < w ? in[row + x + 1] : 0f;
-    }
+    split(in, chan + y * w, w, -p, 2, count, rows, even);
+    split(in, chan + y * w, w, 1 - p, 2, count, rows, odd);
   }
 
   /**
