@@ -46,10 +46,11 @@ final class VectorKernels {
   }
 
   /**
-   * Runs small convolutions of each kind until the JIT has compiled the kernels. This class is
-   * loaded when a network's first weights are prepared, so the compilation overlaps the rest of
-   * the loading instead of slowing the first {@code forward}, which would otherwise run the Vector
-   * API interpreted.
+   * Runs small convolutions of each kind, then small poolings, dense layers and softmaxes
+   * ({@link VectorLayers}), until the JIT has compiled the kernels. This class is loaded when a
+   * network's first weights are prepared, so the compilation overlaps the rest of the loading
+   * instead of slowing the first {@code forward}, which would otherwise run the Vector API
+   * interpreted.
    */
   private static void warmUp() {
     Parallel one = Parallel.of(1);
@@ -74,6 +75,31 @@ final class VectorKernels {
           conv(one, c, 1, in, 0, w, bias, out, 0, true, out, 0);
         }
       }
+    }
+    warmUpLayers(one);
+  }
+
+  /**
+   * Runs small layers of {@link VectorLayers}: pooling with strides 1 and 2 (ResNet's stem), a
+   * global pooling, a dense layer with a group of four output features and one left over, and a
+   * softmax, each with a tail shorter than a vector.
+   */
+  private static void warmUpLayers(Parallel one) {
+    Pool2d[] pools = {new Pool2d(2, 7, 2 * L + 3, 3, 2, 1), new Pool2d(2, 5, L + 3, 3, 1, 1)};
+    float[] in = new float[pools[0].inSize()];
+    float[] out = new float[in.length];
+    int features = 2 * L + 3;
+    float[] w = new float[5 * features];
+    float[] bias = new float[5];
+    float[] y = new float[5];
+    for (int i = 0; i < 2000; i++) {
+      for (Pool2d p : pools) {
+        VectorLayers.pool(one, p, true, 1, in, 0, out, 0);
+        VectorLayers.pool(one, p, false, 1, in, 0, out, 0);
+      }
+      VectorLayers.globalAvgPool(one, 1, 2, 49, in, 0, out, 0);
+      VectorLayers.dense(one, 1, features, 5, in, 0, w, bias, y, 0, true, y, 0);
+      VectorLayers.softmax(one, 1, features, in, 0, out, 0);
     }
   }
 
