@@ -338,8 +338,9 @@ public final class Kernels {
 
   /**
    * {@link #globalAvgPool(int, int, int, float[], int, float[], int) globalAvgPool} on the Vector
-   * API path when available, its planes spread over {@code parallel}'s threads; also accumulated
-   * in double, in another order.
+   * API path when available, its planes spread over {@code parallel}'s threads; accumulated in
+   * vectors of floats, so the mean may differ by {@code (spatial / L + L)} units of float
+   * roundoff of the mean magnitude ({@code L} floats per vector).
    */
   public static void globalAvgPool(
       Parallel parallel,

@@ -4,13 +4,10 @@ import static dev.resnetc.runtime.VectorKernels.L;
 import static dev.resnetc.runtime.VectorKernels.S;
 
 import java.util.Arrays;
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API path of the layers around the convolutions: max and average pooling, global
@@ -41,11 +38,6 @@ final class VectorLayers {
   private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> (2 * i + 1) % L);
   /** The upper half of a vector's lanes. */
   private static final VectorMask<Float> HIGH = VectorMask.fromLong(S, (1L << L) - (1L << L / 2));
-
-  /** Vectors of doubles, and the vectors of as many floats, which widen into them. */
-  private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-  private static final VectorSpecies<Float> HALF =
-      VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
 
   private static final ThreadLocal<LayerJob> JOBS = ThreadLocal.withInitial(LayerJob::new);
   private static final ThreadLocal<Rows> POOL_ROWS = ThreadLocal.withInitial(Rows::new);
@@ -279,21 +271,20 @@ final class VectorLayers {
   }
 
   /**
-   * The sum of {@code n} floats from {@code a[from]} in double, as in the scalar kernel: widened
-   * into two vectors of doubles, then the tail.
+   * The sum of {@code n} floats from {@code a[from]}: in a vector of floats, the tail then in
+   * double. Widening to doubles, as the scalar kernel sums, would need vectors of another shape,
+   * and a second float species (128-bit floats, widened to 256-bit doubles) spoiled the type
+   * profiles of the Vector API's shared methods: C2 then boxed the vectors of the Winograd
+   * transforms, and a ResNet-20 forward allocated 1.7 MB.
    */
   private static double sum(float[] a, int from, int n) {
-    int lanes = D.length();
     int end = from + n;
-    DoubleVector s0 = DoubleVector.zero(D);
-    DoubleVector s1 = s0;
+    FloatVector acc = FloatVector.zero(S);
     int i = from;
-    for (; i + 2 * lanes <= end; i += 2 * lanes) {
-      s0 = s0.add(FloatVector.fromArray(HALF, a, i).convertShape(VectorOperators.F2D, D, 0));
-      s1 = s1.add(
-          FloatVector.fromArray(HALF, a, i + lanes).convertShape(VectorOperators.F2D, D, 0));
+    for (; i + L <= end; i += L) {
+      acc = acc.add(FloatVector.fromArray(S, a, i));
     }
-    double sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+    double sum = acc.reduceLanes(VectorOperators.ADD);
     for (; i < end; i++) {
       sum += a[i];
     }
@@ -325,7 +316,6 @@ final class VectorLayers {
    * {@code w} at a time, then what is left one row at a time.
    */
   private static void dense(LayerJob j, int from, int to) {
-    int in = j.length;
     int end = Math.min(j.outFeatures, to * ROWS);
     int o = from * ROWS;
     for (; o + ROWS <= end; o += ROWS) {
@@ -335,21 +325,31 @@ final class VectorLayers {
     }
     for (; o < end; o++) {
       for (int n = 0; n < j.batch; n++) {
-        int xi = j.inOff + n * in;
-        int wi = o * in;
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (; i + L <= in; i += L) {
-          acc = FloatVector.fromArray(S, j.w, wi + i).fma(FloatVector.fromArray(S, j.in, xi + i),
-              acc);
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < in; i++) {
-          sum += j.in[xi + i] * j.w[wi + i];
-        }
-        store(j, n, o, sum);
+        dot1(j, n, o);
       }
     }
+  }
+
+  /**
+   * Output feature {@code o} of image {@code n}. Like {@link #dot4}, a method of its own: inside
+   * {@code dense}, C2 boxed its accumulator (6 KB per call of a 64-to-10 layer).
+   */
+  private static void dot1(LayerJob j, int n, int o) {
+    int in = j.length;
+    float[] x = j.in;
+    float[] w = j.w;
+    int xi = j.inOff + n * in;
+    int wi = o * in;
+    FloatVector acc = FloatVector.zero(S);
+    int i = 0;
+    for (; i + L <= in; i += L) {
+      acc = FloatVector.fromArray(S, w, wi + i).fma(FloatVector.fromArray(S, x, xi + i), acc);
+    }
+    float sum = acc.reduceLanes(VectorOperators.ADD);
+    for (; i < in; i++) {
+      sum += x[xi + i] * w[wi + i];
+    }
+    store(j, n, o, sum);
   }
 
   /** Output features {@code o .. o+3} of image {@code n}: four rows of {@code w}, one load of x. */
