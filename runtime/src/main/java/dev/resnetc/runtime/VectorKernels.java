@@ -122,8 +122,32 @@ final class VectorKernels {
     return p;
   }
 
+  /**
+   * The arrays of one kernel call (input, weights, epilogue, output), set by the calling thread
+   * before the call's tasks run. Each calling thread keeps one job of each kind, so that a call
+   * allocates nothing.
+   */
+  abstract static class KernelCall implements Parallel.Job {
+    float[] in;
+    int inOff;
+    float[] w;
+    float[] bias;
+    float[] res;
+    int resOff;
+    boolean relu;
+    float[] out;
+    int outOff;
+
+    /** Lets go of the call's activations, so that an idle job keeps no arena alive. */
+    void release() {
+      in = null;
+      out = null;
+      res = null;
+    }
+  }
+
   /** The arguments of one convolution call, reused by each calling thread. */
-  private static final class ConvJob implements Parallel.Job {
+  private static final class ConvJob extends KernelCall {
     boolean winograd;
     /** Winograd's output tile size, 2 or 4. */
     int tileSize;
@@ -138,15 +162,6 @@ final class VectorKernels {
     /** Per Winograd column: how many of its tile's output rows (x16) and columns exist. */
     byte[] tileEdge = new byte[0];
     Conv2d c;
-    float[] in;
-    int inOff;
-    float[] w;
-    float[] bias;
-    float[] res;
-    int resOff;
-    boolean relu;
-    float[] out;
-    int outOff;
     int columnBlocks;
     int rowSplits;
     /** When the channels are split, each column block is packed once, here, before the GEMMs. */
@@ -360,9 +375,7 @@ final class VectorKernels {
         packing = false;
         padding = false;
         transforming = false;
-        in = null;
-        out = null;
-        res = null;
+        release();
       }
     }
 

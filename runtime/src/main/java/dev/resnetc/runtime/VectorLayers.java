@@ -47,7 +47,7 @@ final class VectorLayers {
   private enum Kind { MAX_POOL, AVG_POOL, GLOBAL_AVG_POOL, DENSE, SOFTMAX }
 
   /** The arguments of one call, reused by each calling thread. */
-  private static final class LayerJob implements Parallel.Job {
+  private static final class LayerJob extends VectorKernels.KernelCall {
     Kind kind;
     /** Independent units (planes, groups of output features, rows), split into the tasks. */
     int units;
@@ -57,15 +57,6 @@ final class VectorLayers {
     /** Global pooling's spatial positions, the dense layer's inputs, softmax's features. */
     int length;
     int outFeatures;
-    float[] in;
-    int inOff;
-    float[] w;
-    float[] bias;
-    float[] res;
-    int resOff;
-    boolean relu;
-    float[] out;
-    int outOff;
 
     @Override
     public void run(int task, int worker) {
@@ -87,12 +78,7 @@ final class VectorLayers {
       try {
         par.run(tasks, this);
       } finally {
-        pool = null;
-        in = null;
-        w = null;
-        bias = null;
-        res = null;
-        out = null;
+        release();
       }
     }
 
@@ -312,53 +298,34 @@ final class VectorLayers {
   }
 
   /**
-   * Output features {@code [from * ROWS, to * ROWS)} of every image: {@link #ROWS} rows of
-   * {@code w} at a time, then what is left one row at a time.
+   * Output features {@code [from * ROWS, to * ROWS)} of every image, {@link #ROWS} rows of
+   * {@code w} at a time (fewer in the last group).
    */
   private static void dense(LayerJob j, int from, int to) {
     int end = Math.min(j.outFeatures, to * ROWS);
-    int o = from * ROWS;
-    for (; o + ROWS <= end; o += ROWS) {
+    for (int o = from * ROWS; o < end; o += ROWS) {
       for (int n = 0; n < j.batch; n++) {
-        dot4(j, n, o);
-      }
-    }
-    for (; o < end; o++) {
-      for (int n = 0; n < j.batch; n++) {
-        dot1(j, n, o);
+        dot4(j, n, o, Math.min(ROWS, end - o));
       }
     }
   }
 
   /**
-   * Output feature {@code o} of image {@code n}. Like {@link #dot4}, a method of its own: inside
-   * {@code dense}, C2 boxed its accumulator (6 KB per call of a 64-to-10 layer).
+   * Output features {@code o .. o+rows-1} ({@code rows <= 4}) of image {@code n}: four rows of
+   * {@code w} share each load of x; in a group of fewer, the last row is computed again in place
+   * of the missing ones and not stored. A method of its own, with no vector crossing a branch:
+   * when the rows after the last full group had their own loop in {@code dense}, C2 boxed its
+   * accumulator (6 KB per call of a 64-to-10 layer).
    */
-  private static void dot1(LayerJob j, int n, int o) {
-    int in = j.length;
-    float[] x = j.in;
-    float[] w = j.w;
-    int xi = j.inOff + n * in;
-    int wi = o * in;
-    FloatVector acc = FloatVector.zero(S);
-    int i = 0;
-    for (; i + L <= in; i += L) {
-      acc = FloatVector.fromArray(S, w, wi + i).fma(FloatVector.fromArray(S, x, xi + i), acc);
-    }
-    float sum = acc.reduceLanes(VectorOperators.ADD);
-    for (; i < in; i++) {
-      sum += x[xi + i] * w[wi + i];
-    }
-    store(j, n, o, sum);
-  }
-
-  /** Output features {@code o .. o+3} of image {@code n}: four rows of {@code w}, one load of x. */
-  private static void dot4(LayerJob j, int n, int o) {
+  private static void dot4(LayerJob j, int n, int o, int rows) {
     int in = j.length;
     float[] x = j.in;
     float[] w = j.w;
     int xi = j.inOff + n * in;
     int w0 = o * in;
+    int w1 = (o + Math.min(1, rows - 1)) * in;
+    int w2 = (o + Math.min(2, rows - 1)) * in;
+    int w3 = (o + rows - 1) * in;
     FloatVector a0 = FloatVector.zero(S);
     FloatVector a1 = a0;
     FloatVector a2 = a0;
@@ -367,9 +334,9 @@ final class VectorLayers {
     for (; i + L <= in; i += L) {
       FloatVector xv = FloatVector.fromArray(S, x, xi + i);
       a0 = FloatVector.fromArray(S, w, w0 + i).fma(xv, a0);
-      a1 = FloatVector.fromArray(S, w, w0 + in + i).fma(xv, a1);
-      a2 = FloatVector.fromArray(S, w, w0 + 2 * in + i).fma(xv, a2);
-      a3 = FloatVector.fromArray(S, w, w0 + 3 * in + i).fma(xv, a3);
+      a1 = FloatVector.fromArray(S, w, w1 + i).fma(xv, a1);
+      a2 = FloatVector.fromArray(S, w, w2 + i).fma(xv, a2);
+      a3 = FloatVector.fromArray(S, w, w3 + i).fma(xv, a3);
     }
     float s0 = a0.reduceLanes(VectorOperators.ADD);
     float s1 = a1.reduceLanes(VectorOperators.ADD);
@@ -378,14 +345,20 @@ final class VectorLayers {
     for (; i < in; i++) {
       float xv = x[xi + i];
       s0 += xv * w[w0 + i];
-      s1 += xv * w[w0 + in + i];
-      s2 += xv * w[w0 + 2 * in + i];
-      s3 += xv * w[w0 + 3 * in + i];
+      s1 += xv * w[w1 + i];
+      s2 += xv * w[w2 + i];
+      s3 += xv * w[w3 + i];
     }
     store(j, n, o, s0);
-    store(j, n, o + 1, s1);
-    store(j, n, o + 2, s2);
-    store(j, n, o + 3, s3);
+    if (rows > 1) {
+      store(j, n, o + 1, s1);
+    }
+    if (rows > 2) {
+      store(j, n, o + 2, s2);
+    }
+    if (rows > 3) {
+      store(j, n, o + 3, s3);
+    }
   }
 
   /** Writes output feature {@code o} of image {@code n} through the epilogue. */
