@@ -11,8 +11,9 @@ import java.util.Arrays;
  * an array and the offset where it starts, so that a network's activations can share one arena;
  * callers own every buffer, so no kernel allocates. Convolutions and dense layers apply their
  * epilogue (bias, residual add, ReLU) as they write their output. The scalar kernels here are the
- * fallback and the tests' oracle; convolutions with prepared weights run on the Vector API
- * ({@link VectorKernels}) when the JVM has it.
+ * fallback and the tests' oracle. When the JVM has the Vector API, the overloads that take a
+ * {@link Parallel} run on it and on the pool's threads: convolutions with prepared weights
+ * ({@link VectorKernels}), pooling, dense layers and softmax ({@link VectorLayers}).
  */
 public final class Kernels {
   /**
@@ -232,13 +233,42 @@ public final class Kernels {
     }
   }
 
+  /**
+   * {@link #maxPool2d(Pool2d, int, float[], int, float[], int) maxPool2d} on the Vector API path
+   * when available, its planes spread over {@code parallel}'s threads; the same result, bit for
+   * bit.
+   */
+  public static void maxPool2d(
+      Parallel parallel,
+      Pool2d p,
+      int batch,
+      float[] in, int inOff, // [batch, channels, inHeight, inWidth]
+      float[] out, int outOff) { // [batch, channels, outHeight, outWidth]
+    pool(parallel, p, batch, in, inOff, out, outOff, true);
+  }
+
   /** Max pooling with implicit {@code -infinity} padding, as PyTorch's {@code max_pool2d}. */
   public static void maxPool2d(
       Pool2d p,
       int batch,
       float[] in, int inOff, // [batch, channels, inHeight, inWidth]
       float[] out, int outOff) { // [batch, channels, outHeight, outWidth]
+    checkPool(p, batch, in, inOff, out, outOff);
     pool(p, batch, in, inOff, out, outOff, true);
+  }
+
+  /**
+   * {@link #avgPool2d(Pool2d, int, float[], int, float[], int) avgPool2d} on the Vector API path
+   * when available, its planes spread over {@code parallel}'s threads; each window's values are
+   * added in another order, so results may differ in the last bits.
+   */
+  public static void avgPool2d(
+      Parallel parallel,
+      Pool2d p,
+      int batch,
+      float[] in, int inOff, // [batch, channels, inHeight, inWidth]
+      float[] out, int outOff) { // [batch, channels, outHeight, outWidth]
+    pool(parallel, p, batch, in, inOff, out, outOff, false);
   }
 
   /** Average pooling with zero padding counted in the divisor ({@code count_include_pad=True}). */
@@ -247,14 +277,29 @@ public final class Kernels {
       int batch,
       float[] in, int inOff, // [batch, channels, inHeight, inWidth]
       float[] out, int outOff) { // [batch, channels, outHeight, outWidth]
+    checkPool(p, batch, in, inOff, out, outOff);
     pool(p, batch, in, inOff, out, outOff, false);
+  }
+
+  private static void pool(Parallel parallel, Pool2d p, int batch, float[] in, int inOff,
+      float[] out, int outOff, boolean max) {
+    checkPool(p, batch, in, inOff, out, outOff);
+    if (VECTORIZED) {
+      VectorLayers.pool(parallel, p, max, batch, in, inOff, out, outOff);
+    } else {
+      pool(p, batch, in, inOff, out, outOff, max);
+    }
+  }
+
+  private static void checkPool(Pool2d p, int batch, float[] in, int inOff, float[] out,
+      int outOff) {
+    requirePositive("batch", batch);
+    requireRange("in", in, inOff, (long) batch * p.inSize());
+    requireRange("out", out, outOff, (long) batch * p.outSize());
   }
 
   private static void pool(Pool2d p, int batch, float[] in, int inOff, float[] out, int outOff,
       boolean max) {
-    requirePositive("batch", batch);
-    requireRange("in", in, inOff, (long) batch * p.inSize());
-    requireRange("out", out, outOff, (long) batch * p.outSize());
     int h = p.inHeight(), w = p.inWidth(), k = p.kernel(), s = p.stride(), pad = p.padding();
     int oh = p.outHeight(), ow = p.outWidth();
     int inPlane = h * w, outPlane = oh * ow;
@@ -291,6 +336,27 @@ public final class Kernels {
     }
   }
 
+  /**
+   * {@link #globalAvgPool(int, int, int, float[], int, float[], int) globalAvgPool} on the Vector
+   * API path when available, its planes spread over {@code parallel}'s threads; accumulated in
+   * vectors of floats, so the mean may differ by {@code (spatial / L + L)} units of float
+   * roundoff of the mean magnitude ({@code L} floats per vector).
+   */
+  public static void globalAvgPool(
+      Parallel parallel,
+      int batch,
+      int channels,
+      int spatial,
+      float[] in, int inOff, // [batch, channels, spatial]
+      float[] out, int outOff) { // [batch, channels]
+    if (!VECTORIZED) {
+      globalAvgPool(batch, channels, spatial, in, inOff, out, outOff);
+      return;
+    }
+    checkGlobalAvgPool(batch, channels, spatial, in, inOff, out, outOff);
+    VectorLayers.globalAvgPool(parallel, batch, channels, spatial, in, inOff, out, outOff);
+  }
+
   /** Mean over the spatial positions of each channel, accumulated in double. */
   public static void globalAvgPool(
       int batch,
@@ -298,11 +364,7 @@ public final class Kernels {
       int spatial,
       float[] in, int inOff, // [batch, channels, spatial]
       float[] out, int outOff) { // [batch, channels]
-    requirePositive("batch", batch);
-    requirePositive("channels", channels);
-    requirePositive("spatial", spatial);
-    requireRange("in", in, inOff, (long) batch * channels * spatial);
-    requireRange("out", out, outOff, (long) batch * channels);
+    checkGlobalAvgPool(batch, channels, spatial, in, inOff, out, outOff);
     for (int plane = 0; plane < batch * channels; plane++) {
       int base = inOff + plane * spatial;
       double sum = 0;
@@ -311,6 +373,40 @@ public final class Kernels {
       }
       out[outOff + plane] = (float) (sum / spatial);
     }
+  }
+
+  private static void checkGlobalAvgPool(int batch, int channels, int spatial, float[] in,
+      int inOff, float[] out, int outOff) {
+    requirePositive("batch", batch);
+    requirePositive("channels", channels);
+    requirePositive("spatial", spatial);
+    requireRange("in", in, inOff, (long) batch * channels * spatial);
+    requireRange("out", out, outOff, (long) batch * channels);
+  }
+
+  /**
+   * {@link #dense(int, int, int, float[], int, float[], float[], float[], int, boolean, float[],
+   * int) dense} on the Vector API path when available, its output features spread over
+   * {@code parallel}'s threads when the layer is large; the products are added in another order.
+   */
+  public static void dense(
+      Parallel parallel,
+      int batch,
+      int inFeatures,
+      int outFeatures,
+      float[] x, int xOff, // [batch, inFeatures]
+      float[] w, // [outFeatures, inFeatures]
+      float[] bias, // [outFeatures] or null
+      float[] residual, int resOff, // [batch, outFeatures] or null
+      boolean relu,
+      float[] y, int yOff) { // [batch, outFeatures]
+    if (!VECTORIZED) {
+      dense(batch, inFeatures, outFeatures, x, xOff, w, bias, residual, resOff, relu, y, yOff);
+      return;
+    }
+    checkDense(batch, inFeatures, outFeatures, x, xOff, w, bias, residual, resOff, y, yOff);
+    VectorLayers.dense(parallel, batch, inFeatures, outFeatures, x, xOff, w, bias, residual,
+        resOff, relu, y, yOff);
   }
 
   /**
@@ -328,18 +424,7 @@ public final class Kernels {
       float[] residual, int resOff, // [batch, outFeatures] or null
       boolean relu,
       float[] y, int yOff) { // [batch, outFeatures]
-    requirePositive("batch", batch);
-    requirePositive("inFeatures", inFeatures);
-    requirePositive("outFeatures", outFeatures);
-    requireRange("x", x, xOff, (long) batch * inFeatures);
-    requireLength("w", w, (long) outFeatures * inFeatures);
-    if (bias != null) {
-      requireLength("bias", bias, outFeatures);
-    }
-    if (residual != null) {
-      requireRange("residual", residual, resOff, (long) batch * outFeatures);
-    }
-    requireRange("y", y, yOff, (long) batch * outFeatures);
+    checkDense(batch, inFeatures, outFeatures, x, xOff, w, bias, residual, resOff, y, yOff);
     for (int n = 0; n < batch; n++) {
       int xBase = xOff + n * inFeatures;
       for (int o = 0; o < outFeatures; o++) {
@@ -357,16 +442,48 @@ public final class Kernels {
     }
   }
 
+  private static void checkDense(int batch, int inFeatures, int outFeatures, float[] x, int xOff,
+      float[] w, float[] bias, float[] residual, int resOff, float[] y, int yOff) {
+    requirePositive("batch", batch);
+    requirePositive("inFeatures", inFeatures);
+    requirePositive("outFeatures", outFeatures);
+    requireRange("x", x, xOff, (long) batch * inFeatures);
+    requireLength("w", w, (long) outFeatures * inFeatures);
+    if (bias != null) {
+      requireLength("bias", bias, outFeatures);
+    }
+    if (residual != null) {
+      requireRange("residual", residual, resOff, (long) batch * outFeatures);
+    }
+    requireRange("y", y, yOff, (long) batch * outFeatures);
+  }
+
+  /**
+   * {@link #softmax(int, int, float[], int, float[], int) softmax} with its maximum and
+   * normalization on the Vector API path when available, its rows spread over
+   * {@code parallel}'s threads when there are enough; within a few units in the last place.
+   */
+  public static void softmax(
+      Parallel parallel,
+      int batch,
+      int features,
+      float[] x, int xOff, // [batch, features]
+      float[] y, int yOff) { // [batch, features]
+    if (!VECTORIZED) {
+      softmax(batch, features, x, xOff, y, yOff);
+      return;
+    }
+    checkSoftmax(batch, features, x, xOff, y, yOff);
+    VectorLayers.softmax(parallel, batch, features, x, xOff, y, yOff);
+  }
+
   /** Numerically stable softmax over the last axis; {@code x} may be {@code y}. */
   public static void softmax(
       int batch,
       int features,
       float[] x, int xOff, // [batch, features]
       float[] y, int yOff) { // [batch, features]
-    requirePositive("batch", batch);
-    requirePositive("features", features);
-    requireRange("x", x, xOff, (long) batch * features);
-    requireRange("y", y, yOff, (long) batch * features);
+    checkSoftmax(batch, features, x, xOff, y, yOff);
     for (int n = 0; n < batch; n++) {
       int xBase = xOff + n * features, yBase = yOff + n * features;
       float max = Float.NEGATIVE_INFINITY;
@@ -383,6 +500,14 @@ public final class Kernels {
         y[yBase + i] = (float) (y[yBase + i] / sum);
       }
     }
+  }
+
+  private static void checkSoftmax(int batch, int features, float[] x, int xOff, float[] y,
+      int yOff) {
+    requirePositive("batch", batch);
+    requirePositive("features", features);
+    requireRange("x", x, xOff, (long) batch * features);
+    requireRange("y", y, yOff, (long) batch * features);
   }
 
   /**

@@ -48,10 +48,11 @@ final class VectorKernels {
   }
 
   /**
-   * Runs small convolutions of each kind until the JIT has compiled the kernels. This class is
-   * loaded when a network's first weights are prepared, so the compilation overlaps the rest of
-   * the loading instead of slowing the first {@code forward}, which would otherwise run the Vector
-   * API interpreted.
+   * Runs small convolutions of each kind, then small poolings, dense layers and softmaxes
+   * ({@link VectorLayers}), until the JIT has compiled the kernels. This class is loaded when a
+   * network's first weights are prepared, so the compilation overlaps the rest of the loading
+   * instead of slowing the first {@code forward}, which would otherwise run the Vector API
+   * interpreted.
    */
   private static void warmUp() {
     Parallel one = Parallel.of(1);
@@ -77,6 +78,31 @@ final class VectorKernels {
         }
       }
     }
+    warmUpLayers(one);
+  }
+
+  /**
+   * Runs small layers of {@link VectorLayers}: pooling with strides 1 and 2 (ResNet's stem), a
+   * global pooling, a dense layer with a group of four output features and one left over, and a
+   * softmax, each with a tail shorter than a vector.
+   */
+  private static void warmUpLayers(Parallel one) {
+    Pool2d[] pools = {new Pool2d(2, 7, 2 * L + 3, 3, 2, 1), new Pool2d(2, 5, L + 3, 3, 1, 1)};
+    float[] in = new float[pools[0].inSize()];
+    float[] out = new float[in.length];
+    int features = 2 * L + 3;
+    float[] w = new float[5 * features];
+    float[] bias = new float[5];
+    float[] y = new float[5];
+    for (int i = 0; i < 2000; i++) {
+      for (Pool2d p : pools) {
+        VectorLayers.pool(one, p, true, 1, in, 0, out, 0);
+        VectorLayers.pool(one, p, false, 1, in, 0, out, 0);
+      }
+      VectorLayers.globalAvgPool(one, 1, 2, 49, in, 0, out, 0);
+      VectorLayers.dense(one, 1, features, 5, in, 0, w, bias, y, 0, true, y, 0);
+      VectorLayers.softmax(one, 1, features, in, 0, out, 0);
+    }
   }
 
   /** The weights {@code [out, in/groups, k, k]} as the micro-kernel reads them. */
@@ -98,8 +124,32 @@ final class VectorKernels {
     return p;
   }
 
+  /**
+   * The arrays of one kernel call (input, weights, epilogue, output), set by the calling thread
+   * before the call's tasks run. Each calling thread keeps one job of each kind, so that a call
+   * allocates nothing.
+   */
+  abstract static class KernelCall implements Parallel.Job {
+    float[] in;
+    int inOff;
+    float[] w;
+    float[] bias;
+    float[] res;
+    int resOff;
+    boolean relu;
+    float[] out;
+    int outOff;
+
+    /** Lets go of the call's activations, so that an idle job keeps no arena alive. */
+    void release() {
+      in = null;
+      out = null;
+      res = null;
+    }
+  }
+
   /** The arguments of one convolution call, reused by each calling thread. */
-  private static final class ConvJob implements Parallel.Job {
+  private static final class ConvJob extends KernelCall {
     boolean winograd;
     /** Winograd's output tile size, 2 or 4. */
     int tileSize;
@@ -119,15 +169,6 @@ final class VectorKernels {
      */
     boolean[] pairWhole = new boolean[0];
     Conv2d c;
-    float[] in;
-    int inOff;
-    float[] w;
-    float[] bias;
-    float[] res;
-    int resOff;
-    boolean relu;
-    float[] out;
-    int outOff;
     int columnBlocks;
     /** Neighbouring column blocks per task, {@link #SPAN} or 1. */
     int span = 1;
@@ -342,9 +383,7 @@ final class VectorKernels {
         packing = false;
         padding = false;
         transforming = false;
-        in = null;
-        out = null;
-        res = null;
+        release();
       }
     }
 

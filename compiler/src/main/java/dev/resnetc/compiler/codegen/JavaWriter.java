@@ -418,8 +418,8 @@ public final class JavaWriter {
           geometry(c.geometry(), c.node()), at(c.in()), field(c.weight()), field(c.bias()),
           residual(c.residual()), c.relu(), at(c.out()));
     } else if (s instanceof KernelPlan.Step.Dense x) {
-      return CodeBlock.of("$T.dense(n, $L, $L, $L, $L, $L, $L, $L, $L)", KERNELS, x.inFeatures(),
-          x.outFeatures(), at(x.in()), field(x.weight()), field(x.bias()),
+      return CodeBlock.of("$T.dense(this.parallel, n, $L, $L, $L, $L, $L, $L, $L, $L)", KERNELS,
+          x.inFeatures(), x.outFeatures(), at(x.in()), field(x.weight()), field(x.bias()),
           residual(x.residual()), x.relu(), at(x.out()));
     } else if (s instanceof KernelPlan.Step.BatchNorm x) {
       return CodeBlock.of("$T.batchNorm(n, $L, $L, $L, $L, $L, $L, $L, $Lf, false, $L)", KERNELS,
@@ -432,14 +432,15 @@ public final class JavaWriter {
       return CodeBlock.of("$T.add($L, $L, n * $L, false, $L)", KERNELS, at(x.left()),
           at(x.right()), x.perImage(), at(x.out()));
     } else if (s instanceof KernelPlan.Step.Pool x) {
-      return CodeBlock.of("$T.$L($N, n, $L, $L)", KERNELS, x.max() ? "maxPool2d" : "avgPool2d",
-          geometry(x.geometry(), x.node()), at(x.in()), at(x.out()));
-    } else if (s instanceof KernelPlan.Step.GlobalAvgPool x) {
-      return CodeBlock.of("$T.globalAvgPool(n, $L, $L, $L, $L)", KERNELS, x.channels(),
-          x.spatial(), at(x.in()), at(x.out()));
-    } else if (s instanceof KernelPlan.Step.Softmax x) {
-      return CodeBlock.of("$T.softmax(n, $L, $L, $L)", KERNELS, x.features(), at(x.in()),
+      return CodeBlock.of("$T.$L(this.parallel, $N, n, $L, $L)", KERNELS,
+          x.max() ? "maxPool2d" : "avgPool2d", geometry(x.geometry(), x.node()), at(x.in()),
           at(x.out()));
+    } else if (s instanceof KernelPlan.Step.GlobalAvgPool x) {
+      return CodeBlock.of("$T.globalAvgPool(this.parallel, n, $L, $L, $L, $L)", KERNELS,
+          x.channels(), x.spatial(), at(x.in()), at(x.out()));
+    } else if (s instanceof KernelPlan.Step.Softmax x) {
+      return CodeBlock.of("$T.softmax(this.parallel, n, $L, $L, $L)", KERNELS, x.features(),
+          at(x.in()), at(x.out()));
     } else if (s instanceof KernelPlan.Step.Copy x) {
       return CodeBlock.of("$T.copy($L, n * $L, $L)", KERNELS, at(x.in()), x.perImage(),
           at(x.out()));
