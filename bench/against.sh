@@ -79,7 +79,7 @@ for model in ${models//,/ }; do
     --weights "$reference/$model/weights.safetensors" \
     --base "$work/gen-base/classes:$work/base/runtime/target/classes" \
     --head "$work/gen-head/classes:$ROOT/runtime/target/classes" "$@" 2>&1 \
-    | grep -v "WARNING: Using incubator modules" || status=1
+    | grep --line-buffered -v "WARNING: Using incubator modules" || status=1
   rm -rf "$work/gen-base" "$work/gen-head"
 done
 exit "$status"
