@@ -509,8 +509,13 @@ final class VectorKernels {
    */
   static final long CHUNK_BYTES = 2 << 20;
 
-  /** Row panels whose Winograd products are computed together, position by position. */
-  static final int WINOGRAD_PANELS = 8;
+  /**
+   * Row panels whose Winograd products are computed together, position by position, so that a
+   * position's columns are read from cache by all of them. 16 against 8, with
+   * {@code bench/against.sh}: ResNet-18 took 0.90-0.95 times as long on one thread (three runs)
+   * and 0.95-1.01 on two; ResNet-50 0.87-1.03.
+   */
+  static final int WINOGRAD_PANELS = 16;
 
   /** Tasks per thread a convolution aims for, so that uneven tasks still balance. */
   static final int TASKS_PER_THREAD = 8;
