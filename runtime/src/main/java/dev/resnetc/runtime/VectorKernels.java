@@ -255,13 +255,8 @@ final class VectorKernels {
         Arrays.fill(padded, base + (h + p) * wq + p, base + hp * wq, 0f);
         return;
       }
-      for (int phase = 0; phase < s; phase++) {
-        int plane = base + phase * hp * wq;
-        Arrays.fill(padded, plane, plane + p * wq, 0f);
-        Arrays.fill(padded, plane + (h + p) * wq, plane + hp * wq, 0f);
-        for (int y = 0; y < h; y++) {
-          split(in, inOff + (ch * h + y) * w, w, phase - p, s, wq, padded, plane + (y + p) * wq);
-        }
+      for (int y = -p; y < h + p; y++) {
+        phases(in, inOff + ch * h * w, y, h, w, p, s, wq, padded, base + (y + p) * wq, hp * wq);
       }
     }
 
@@ -757,7 +752,7 @@ final class VectorKernels {
       for (int ty = 0; ty < tilesY; ty++) {
         for (int r = ty == 0 ? 0 : 2; r < 4; r++) {
           int slot = ((2 * ty + r) & 3) * 2 * half;
-          deinterleave(j.in, chan, 2 * ty - p + r, h, w, p, tilesX + 1, rows, slot, slot + half);
+          phases(j.in, chan, 2 * ty - p + r, h, w, p, 2, tilesX + 1, rows, slot, half);
         }
         int r0 = ((2 * ty) & 3) * 2 * half;
         int r1 = ((2 * ty + 1) & 3) * 2 * half;
@@ -816,7 +811,7 @@ final class VectorKernels {
       int chan = j.inOff + (n * cin + ic) * h * w;
       for (int ty = 0; ty < tilesY; ty++) {
         for (int r = 0; r < 6; r++) {
-          phases(j.in, chan, 4 * ty - p + r, h, w, p, tilesX + 1, rows, r * 4 * len, len);
+          phases(j.in, chan, 4 * ty - p + r, h, w, p, 4, tilesX + 1, rows, r * 4 * len, len);
         }
         int at = ic * j.vStride + (n * tilesY + ty) * tilesX;
         for (int tx = 0; tx < tilesX; tx += L, at += L) {
@@ -859,19 +854,18 @@ final class VectorKernels {
   }
 
   /**
-   * Input row {@code y} of a channel split into four phases of {@code count} columns each, phase
-   * {@code k} at {@code rows[at + k * len]}, zero outside the image.
+   * Input row {@code y} of the channel at {@code chan} split into {@code s} phases of
+   * {@code count} columns each: phase {@code k} holds columns {@code s * q + k - p} at
+   * {@code rows[at + k * len + q]}, zero outside the image (so a row outside it is all zeros).
    */
-  private static void phases(float[] in, int chan, int y, int h, int w, int p, int count,
+  private static void phases(float[] in, int chan, int y, int h, int w, int p, int s, int count,
       float[] rows, int at, int len) {
-    if (y < 0 || y >= h) {
-      for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < s; k++) {
+      if (y < 0 || y >= h) {
         Arrays.fill(rows, at + k * len, at + k * len + count, 0f);
+      } else {
+        split(in, chan + y * w, w, k - p, s, count, rows, at + k * len);
       }
-      return;
-    }
-    for (int k = 0; k < 4; k++) {
-      split(in, chan + y * w, w, k - p, 4, count, rows, at + k * len);
     }
   }
 
@@ -888,21 +882,6 @@ final class VectorKernels {
       dst[at + q] = in[x];
     }
     Arrays.fill(dst, at + hi, at + count, 0f);
-  }
-
-  /**
-   * Input row {@code y} of a channel split into its {@code count} even and odd columns counted
-   * from column {@code -p}, zero outside the image.
-   */
-  private static void deinterleave(float[] in, int chan, int y, int h, int w, int p, int count,
-      float[] rows, int even, int odd) {
-    if (y < 0 || y >= h) {
-      Arrays.fill(rows, even, even + count, 0f);
-      Arrays.fill(rows, odd, odd + count, 0f);
-      return;
-    }
-    split(in, chan + y * w, w, -p, 2, count, rows, even);
-    split(in, chan + y * w, w, 1 - p, 2, count, rows, odd);
   }
 
   /**
