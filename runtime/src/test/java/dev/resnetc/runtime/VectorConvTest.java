@@ -125,13 +125,14 @@ class VectorConvTest {
   void matchesScalarWhenTasksRunSeveralNeighbouringColumnBlocks() {
     int nr = VectorKernels.NR;
     int span = VectorKernels.SPAN;
-    int longest = VectorKernels.SPAN_MAX_REDUCTION;
+    int longest = VectorKernels.POINTWISE_SPAN_MAX_REDUCTION;
     // Pointwise: block counts one short of, equal to and one past a multiple of the span, the
     // last block partial; reductions at the limit and just past it.
     for (int blocks : new int[] {span - 1, span, 2 * span + 1}) {
       check(new Conv2d(longest, 1, blocks * nr - 3, 7, 1, 1, 0, 1, 1), 2, true, true, true, 2);
       check(new Conv2d(longest + 1, 1, blocks * nr, 7, 1, 1, 0, 1, 1), 1, true, false, true, 2);
     }
+    longest = VectorKernels.SPAN_MAX_REDUCTION;
     // Direct from phase planes: spans that cross output rows of 2 and 3 blocks.
     int w = VectorKernels.MIN_DIRECT_WIDTH;
     check(new Conv2d(3, 9, 2 * (nr + 5), 10, 3, 2, 1, 1, 1), 2, true, true, true, 2);
