@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  * through an offset table. The rows come from one of four places:
  *
  * <ul>
- *   <li>1x1 stride-1 convolutions: the input's rows of a few neighbouring column blocks, copied
+ *   <li>1x1 convolutions: the input's rows (with a stride, of a subsampled copy) of a few neighbouring column blocks, copied
  *       by each task into contiguous panels (read in place, at a stride of a whole channel, the
  *       rows thrashed L1 and were slower);
  *   <li>images whose output rows are at least {@link #MIN_DIRECT_WIDTH} wide: a copy of the input
@@ -186,9 +186,10 @@ final class VectorKernels {
      */
     boolean direct;
     /**
-     * 1x1 stride-1 convolutions need no im2col either: the input channels are the rows of the
-     * columns, and a task copies its {@link #span} column blocks row by row into contiguous
-     * panels ({@link #packPointwise}).
+     * 1x1 convolutions need no im2col either: the input channels are the rows of the columns,
+     * and a task copies its {@link #span} column blocks row by row into contiguous panels
+     * ({@link #packPointwise}). With a stride, the input's every {@code s}-th row and column is
+     * first copied into {@code padded}, in a parallel phase.
      */
     boolean pointwise;
     boolean padding;
@@ -235,7 +236,8 @@ final class VectorKernels {
     }
 
     /**
-     * Copies input channel {@code ch} (of the whole batch) into {@code padded}, zero border. With
+     * Copies input channel {@code ch} (of the whole batch) into {@code padded}: for a 1x1
+     * convolution the positions it reads, else the channel with its zero border. With
      * stride {@code s} the padded rows are split into {@code s} phase planes of every
      * {@code s}-th column, so that the columns a stride-{@code s} row of outputs reads for one
      * {@code kx} are contiguous in one of them.
@@ -245,6 +247,14 @@ final class VectorKernels {
       int w = c.inWidth();
       int p = c.padding();
       int s = c.stride();
+      if (pointwise) {
+        for (int y = 0, dst = ch * c.outHeight() * c.outWidth(); y < c.outHeight(); y++) {
+          for (int x = 0, src = inOff + (ch * h + y * s) * w; x < c.outWidth(); x++, src += s) {
+            padded[dst++] = in[src];
+          }
+        }
+        return;
+      }
       int hp = paddedHeight();
       int wq = phaseWidth();
       int base = ch * paddedChannel();
@@ -308,13 +318,15 @@ final class VectorKernels {
      */
     void run(Parallel par, int batch, int columns, float[] input, int inputOff, float[] residual,
         int residualOff, float[] output, int outputOff) {
-      pointwise = !winograd && c.kernel() == 1 && c.stride() == 1 && c.padding() == 0;
+      pointwise = !winograd && c.kernel() == 1 && c.padding() == 0;
       direct = !winograd && !pointwise && c.dilation() == 1 && c.outWidth() >= MIN_DIRECT_WIDTH;
       long perImage = (long) c.inChannels() * Float.BYTES;
       if (winograd) {
         perImage *= (long) Winograd.positions(tileSize) * columns;
       } else if (direct) {
         perImage *= paddedChannel();
+      } else if (pointwise && c.stride() > 1) {
+        perImage *= columns;
       } else {
         perImage = 0; // im2col packs per image anyway
       }
@@ -349,6 +361,16 @@ final class VectorKernels {
           transforming = false;
         } else {
           columnBlocks = (columns + NR - 1) / NR;
+          if (pointwise && c.stride() > 1) {
+            if (padded.length < batch * c.inChannels() * columns) {
+              padded = new float[batch * c.inChannels() * columns];
+            }
+            padding = true;
+            par.run(batch * c.inChannels(), this);
+            padding = false;
+            in = padded;
+            inOff = 0;
+          }
         }
         int groups = winograd ? 1 : c.groups();
         int reduction = c.inChannels() / c.groups() * c.kernel() * c.kernel();
