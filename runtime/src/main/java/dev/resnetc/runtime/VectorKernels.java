@@ -942,11 +942,16 @@ final class VectorKernels {
       float[] dst, int at) {
     int lo = Math.min(count, Math.max(0, -first + step - 1) / step);
     int hi = Math.max(lo, Math.min(count, (w - first + step - 1) / step));
-    Arrays.fill(dst, at, at + lo, 0f);
+    // The zero ends are a column or two: plain loops, cheaper than calls to Arrays.fill.
+    for (int q = 0; q < lo; q++) {
+      dst[at + q] = 0f;
+    }
     for (int q = lo, x = row + first + lo * step; q < hi; q++, x += step) {
       dst[at + q] = in[x];
     }
-    Arrays.fill(dst, at + hi, at + count, 0f);
+    for (int q = hi; q < count; q++) {
+      dst[at + q] = 0f;
+    }
   }
 
   /**
