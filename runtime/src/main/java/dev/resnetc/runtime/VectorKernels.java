@@ -19,9 +19,9 @@ import jdk.incubator.vector.VectorSpecies;
  * through an offset table. The rows come from one of four places:
  *
  * <ul>
- *   <li>1x1 convolutions: the input's rows (with a stride, of a subsampled copy) of a few neighbouring column blocks, copied
- *       by each task into contiguous panels (read in place, at a stride of a whole channel, the
- *       rows thrashed L1 and were slower);
+ *   <li>1x1 convolutions: the input's rows (with a stride, of a subsampled copy) of a few
+ *       neighbouring column blocks, copied by each task into contiguous panels (read in place,
+ *       a whole channel apart, the rows thrashed L1 and were slower);
  *   <li>images whose output rows are at least {@link #MIN_DIRECT_WIDTH} wide: a copy of the input
  *       with its zero border, split into phase planes when strided, made in a first parallel
  *       phase;
@@ -505,12 +505,12 @@ final class VectorKernels {
 
   /**
    * Column blocks per task when the micro-kernel reads its rows from the phase planes or packs
-   * them for a 1x1 convolution, and the reduction is short: each row panel then runs over {@code SPAN} neighbouring blocks, so it writes
-   * {@code SPAN * NR} contiguous outputs per channel instead of {@code NR}. Writing the outputs
-   * is what limits such layers: with the output stores sent to a small scratch array, the stem
-   * and the 1x1 64->256 at 56x56 took 25% less time. Interleaved, spans of 4 took 0.81-0.86
-   * times as long on one thread and 0.93-0.94 on two; longer reductions (256) gained nothing,
-   * their panels then fall out of L1.
+   * them for a 1x1 convolution, and the reduction is short: each row panel then runs over
+   * {@code SPAN} neighbouring blocks, so it writes {@code SPAN * NR} contiguous outputs per
+   * channel instead of {@code NR}. Writing the outputs is what limits such layers: with the
+   * output stores sent to a small scratch array, the stem and the 1x1 64->256 at 56x56 took 25%
+   * less time. Interleaved, spans of 4 took 0.81-0.86 times as long on one thread and 0.93-0.94
+   * on two; longer reductions (256) read in place gained nothing, their rows then fall out of L1.
    */
   static final int SPAN = 4;
 
@@ -672,18 +672,17 @@ final class VectorKernels {
   private static void packPointwise(float[] in, int from, int plane, int width, int k,
       int blocks, float[] panel) {
     int whole = width / NR;
-    VectorMask<Float> m0 = S.indexInRange(whole * NR, width);
-    VectorMask<Float> m1 = S.indexInRange(whole * NR + L, width);
+    int rest = width - whole * NR;
     for (int i = 0, src = from; i < k; i++, src += plane) {
       int t = 0;
       for (int dst = i * NR; t < whole; t++, dst += k * NR) {
         FloatVector.fromArray(S, in, src + t * NR).intoArray(panel, dst);
         FloatVector.fromArray(S, in, src + t * NR + L).intoArray(panel, dst + L);
       }
-      if (t < blocks) {
-        int dst = t * k * NR + i * NR;
-        FloatVector.fromArray(S, in, src + t * NR, m0).intoArray(panel, dst);
-        FloatVector.fromArray(S, in, src + t * NR + L, m1).intoArray(panel, dst + L);
+      if (t < blocks) { // a partial block: masked loads are not compiled to vectors on JDK 17
+        for (int q = 0, dst = t * k * NR + i * NR; q < NR; q++) {
+          panel[dst + q] = q < rest ? in[src + t * NR + q] : 0f;
+        }
       }
     }
   }
