@@ -5,6 +5,10 @@
 # With "kernels" first, it times single convolutions with each algorithm instead
 # (dev.resnetc.bench.ConvBench), for example
 #   bench/run.sh kernels --threads 1 --peak-gflops 78
+#   bench/run.sh kernels --net resnet50       # every convolution of ResNet-50, with the total
+# With "ort-profile" first, it prints ONNX Runtime's own time per convolution shape, named as
+# in the kernels table (dev.resnetc.bench.OrtProfile), for example
+#   bench/run.sh ort-profile --model bench/target/reference/resnet50/model.onnx
 # The JVM gets --add-modules jdk.incubator.vector so the generated classes use the fast kernels.
 set -euo pipefail
 ROOT="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,6 +30,9 @@ fi
 main=(dev.resnetc.bench.SideBySide --root "$ROOT")
 if [ "${1:-}" = kernels ]; then
   main=(dev.resnetc.bench.ConvBench)
+  shift
+elif [ "${1:-}" = ort-profile ]; then
+  main=(dev.resnetc.bench.OrtProfile)
   shift
 fi
 cd "$ROOT"

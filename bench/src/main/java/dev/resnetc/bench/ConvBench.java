@@ -29,21 +29,48 @@ import picocli.CommandLine.Option;
     description = {"Time single ResNet convolutions with each algorithm, interleaved.",
         "Run it with bench/run.sh kernels, which gives the JVM --add-modules jdk.incubator.vector."})
 public final class ConvBench implements Callable<Integer> {
-  /** ResNet-18 and ResNet-50 convolutions, batch 1: name and geometry. */
-  private static final Map<String, Conv2d> SHAPES = Map.ofEntries(
-      Map.entry("a stem 7x7/2 3->64 @224", new Conv2d(3, 224, 224, 64, 7, 2, 3, 1, 1)),
-      Map.entry("b 3x3 64 @56", new Conv2d(64, 56, 56, 64, 3, 1, 1, 1, 1)),
-      Map.entry("c 3x3 128 @28", new Conv2d(128, 28, 28, 128, 3, 1, 1, 1, 1)),
-      Map.entry("d 3x3 256 @14", new Conv2d(256, 14, 14, 256, 3, 1, 1, 1, 1)),
-      Map.entry("e 3x3 512 @7", new Conv2d(512, 7, 7, 512, 3, 1, 1, 1, 1)),
-      Map.entry("f 3x3/2 64->128 @56", new Conv2d(64, 56, 56, 128, 3, 2, 1, 1, 1)),
-      Map.entry("g 3x3/2 256->256 @28", new Conv2d(256, 28, 28, 256, 3, 2, 1, 1, 1)),
-      Map.entry("h 1x1 256->64 @56", new Conv2d(256, 56, 56, 64, 1, 1, 0, 1, 1)),
-      Map.entry("i 1x1 64->256 @56", new Conv2d(64, 56, 56, 256, 1, 1, 0, 1, 1)),
-      Map.entry("j 1x1 512->128 @28", new Conv2d(512, 28, 28, 128, 1, 1, 0, 1, 1)),
-      Map.entry("k 1x1 1024->256 @14", new Conv2d(1024, 14, 14, 256, 1, 1, 0, 1, 1)),
-      Map.entry("l 1x1 2048->512 @7", new Conv2d(2048, 7, 7, 512, 1, 1, 0, 1, 1)),
-      Map.entry("m 1x1/2 256->512 @56", new Conv2d(256, 56, 56, 512, 1, 2, 0, 1, 1)));
+  /**
+   * A convolution of ResNet-18 or ResNet-50 (torchvision's, batch 1) and how many of each
+   * network's convolutions have its shape.
+   */
+  record Shape(String name, Conv2d conv, int resnet18, int resnet50) {}
+
+  static final List<Shape> SHAPES = List.of(
+      shape("stem 7x7/2 3->64 @224", 3, 224, 64, 7, 2, 1, 1),
+      shape("3x3 64 @56", 64, 56, 64, 3, 1, 4, 3),
+      shape("3x3 128 @28", 128, 28, 128, 3, 1, 3, 3),
+      shape("3x3 256 @14", 256, 14, 256, 3, 1, 3, 5),
+      shape("3x3 512 @7", 512, 7, 512, 3, 1, 3, 2),
+      shape("3x3/2 64->128 @56", 64, 56, 128, 3, 2, 1, 0),
+      shape("3x3/2 128->128 @56", 128, 56, 128, 3, 2, 0, 1),
+      shape("3x3/2 128->256 @28", 128, 28, 256, 3, 2, 1, 0),
+      shape("3x3/2 256->256 @28", 256, 28, 256, 3, 2, 0, 1),
+      shape("3x3/2 256->512 @14", 256, 14, 512, 3, 2, 1, 0),
+      shape("3x3/2 512->512 @14", 512, 14, 512, 3, 2, 0, 1),
+      shape("1x1/2 64->128 @56", 64, 56, 128, 1, 2, 1, 0),
+      shape("1x1/2 128->256 @28", 128, 28, 256, 1, 2, 1, 0),
+      shape("1x1/2 256->512 @14", 256, 14, 512, 1, 2, 1, 0),
+      shape("1x1/2 256->512 @56", 256, 56, 512, 1, 2, 0, 1),
+      shape("1x1/2 512->1024 @28", 512, 28, 1024, 1, 2, 0, 1),
+      shape("1x1/2 1024->2048 @14", 1024, 14, 2048, 1, 2, 0, 1),
+      shape("1x1 64->64 @56", 64, 56, 64, 1, 1, 0, 1),
+      shape("1x1 64->256 @56", 64, 56, 256, 1, 1, 0, 4),
+      shape("1x1 256->64 @56", 256, 56, 64, 1, 1, 0, 2),
+      shape("1x1 256->128 @56", 256, 56, 128, 1, 1, 0, 1),
+      shape("1x1 128->512 @28", 128, 28, 512, 1, 1, 0, 4),
+      shape("1x1 512->128 @28", 512, 28, 128, 1, 1, 0, 3),
+      shape("1x1 512->256 @28", 512, 28, 256, 1, 1, 0, 1),
+      shape("1x1 256->1024 @14", 256, 14, 1024, 1, 1, 0, 6),
+      shape("1x1 1024->256 @14", 1024, 14, 256, 1, 1, 0, 5),
+      shape("1x1 1024->512 @14", 1024, 14, 512, 1, 1, 0, 1),
+      shape("1x1 512->2048 @7", 512, 7, 2048, 1, 1, 0, 3),
+      shape("1x1 2048->512 @7", 2048, 7, 512, 1, 1, 0, 2));
+
+  private static Shape shape(String name, int in, int size, int out, int kernel, int stride,
+      int resnet18, int resnet50) {
+    return new Shape(name, new Conv2d(in, size, size, out, kernel, stride, kernel / 2, 1, 1),
+        resnet18, resnet50);
+  }
 
   @Option(names = "--threads", defaultValue = "1",
       description = "Threads (default: ${DEFAULT-VALUE}).")
@@ -64,6 +91,10 @@ public final class ConvBench implements Callable<Integer> {
 
   @Option(names = "--only", description = "Only the shapes whose name contains this text.")
   String only;
+
+  @Option(names = "--net", description = "Only the convolutions of resnet18 or resnet50, with"
+      + " how many layers have each shape and the sum over the network at the compiler's choice.")
+  String net;
 
   private final PrintStream out;
 
@@ -87,15 +118,27 @@ public final class ConvBench implements Callable<Integer> {
     double peak = peakPerCore * Math.min(threads, Runtime.getRuntime().availableProcessors());
     out.printf(Locale.ROOT, "threads: %d, %d rounds x %d calls, peak %.1f GFLOP/s%n", threads,
         rounds, calls, peak);
-    out.println("| convolution | algorithm | ms | GFLOP/s | share of peak | chosen |");
-    out.println("|---|---|---:|---:|---:|---|");
-    SHAPES.entrySet().stream().sorted(Map.Entry.comparingByKey())
-        .filter(e -> only == null || e.getKey().contains(only))
-        .forEach(e -> time(e.getKey().substring(2), e.getValue(), parallel, peak));
+    if (net != null && !net.equals("resnet18") && !net.equals("resnet50")) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--net must be resnet18 or resnet50, got " + net);
+    }
+    out.println("| convolution | layers | algorithm | ms | GFLOP/s | share of peak | chosen |");
+    out.println("|---|---:|---|---:|---:|---:|---|");
+    double total = 0;
+    for (Shape shape : SHAPES) {
+      int layers = net == null ? 1 : net.equals("resnet18") ? shape.resnet18() : shape.resnet50();
+      if (layers > 0 && (only == null || shape.name().contains(only))) {
+        total += layers * time(shape.name(), shape.conv(), layers, parallel, peak);
+      }
+    }
+    if (net != null) {
+      out.printf(Locale.ROOT, "%s convolutions at the chosen algorithms: %.3f ms%n", net, total);
+    }
     return 0;
   }
 
-  private void time(String name, Conv2d c, Parallel parallel, double peak) {
+  /** Prints a row per algorithm and returns the chosen algorithm's median. */
+  private double time(String name, Conv2d c, int layers, Parallel parallel, double peak) {
     SplittableRandom random = new SplittableRandom(7);
     float[] in = values(random, c.inSize(), 1);
     float[] weight = values(random, c.weightSize(), 0.05);
@@ -124,13 +167,20 @@ public final class ConvBench implements Callable<Integer> {
     }
     double flop = 2.0 * c.outSize() * (c.weightSize() / c.outChannels());
     Algorithm chosen = KernelPlan.algorithm(c);
-    millis.forEach((a, ms) -> {
-      double median = Timings.median(ms.stream().mapToDouble(Double::doubleValue).toArray());
+    double chosenMillis = 0;
+    for (Map.Entry<Algorithm, List<Double>> e : millis.entrySet()) {
+      double median = Timings.median(e.getValue().stream().mapToDouble(Double::doubleValue)
+          .toArray());
       double gflops = flop / median / 1e6;
-      out.printf(Locale.ROOT, "| %s | %s | %.3f | %.1f | %.0f%% | %s |%n", name,
-          a.name().toLowerCase(Locale.ROOT), median, gflops, 100 * gflops / peak,
-          a == chosen ? "yes" : "");
-    });
+      boolean isChosen = e.getKey() == chosen;
+      out.printf(Locale.ROOT, "| %s | %d | %s | %.3f | %.1f | %.0f%% | %s |%n", name, layers,
+          e.getKey().name().toLowerCase(Locale.ROOT), median, gflops, 100 * gflops / peak,
+          isChosen ? "yes" : "");
+      if (isChosen) {
+        chosenMillis = median;
+      }
+    }
+    return chosenMillis;
   }
 
   private static float[] values(SplittableRandom random, int n, double scale) {

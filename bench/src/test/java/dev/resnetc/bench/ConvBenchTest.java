@@ -17,11 +17,11 @@ class ConvBenchTest {
         .execute("--only", "3x3 512", "--rounds", "1", "--calls", "1");
     String text = bytes.toString(UTF_8);
     assertThat(status).isEqualTo(0);
-    assertThat(text).containsMatch("\\| 3x3 512 @7 \\| direct \\| [0-9.]+ \\| [0-9.]+ \\| [0-9]+% \\|"
-        + "  \\|\\n");
-    assertThat(text).containsMatch("\\| 3x3 512 @7 \\| winograd_2x2 \\| [0-9.]+ \\| [0-9.]+ \\|"
-        + " [0-9]+% \\| yes \\|\\n");
-    assertThat(text).contains("| 3x3 512 @7 | winograd_4x4 |");
+    assertThat(text).containsMatch("\\| 3x3 512 @7 \\| 1 \\| direct \\| [0-9.]+ \\| [0-9.]+ \\|"
+        + " [0-9]+% \\|  \\|\\n");
+    assertThat(text).containsMatch("\\| 3x3 512 @7 \\| 1 \\| winograd_2x2 \\| [0-9.]+ \\| [0-9.]+"
+        + " \\| [0-9]+% \\| yes \\|\\n");
+    assertThat(text).contains("| 3x3 512 @7 | 1 | winograd_4x4 |");
     assertThat(text).doesNotContain("stem");
   }
 
@@ -31,7 +31,34 @@ class ConvBenchTest {
     new CommandLine(new ConvBench(new PrintStream(bytes, true, UTF_8)))
         .execute("--only", "3x3/2 64", "--rounds", "1", "--calls", "1");
     String text = bytes.toString(UTF_8);
-    assertThat(text).contains("| 3x3/2 64->128 @56 | direct |");
+    assertThat(text).contains("| 3x3/2 64->128 @56 | 1 | direct |");
     assertThat(text).doesNotContain("winograd");
+  }
+
+  @Test
+  void theShapesAreEveryConvolutionOfTorchvisionsResNet18And50() {
+    assertThat(ConvBench.SHAPES.stream().mapToInt(ConvBench.Shape::resnet18).sum()).isEqualTo(20);
+    assertThat(ConvBench.SHAPES.stream().mapToInt(ConvBench.Shape::resnet50).sum()).isEqualTo(53);
+  }
+
+  @Test
+  void aNetworkCountsItsLayersAndSumsTheChosenAlgorithms() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    int status = new CommandLine(new ConvBench(new PrintStream(bytes, true, UTF_8)))
+        .execute("--net", "resnet50", "--only", "1x1 64->", "--rounds", "1", "--calls", "1");
+    String text = bytes.toString(UTF_8);
+    assertThat(status).isEqualTo(0);
+    assertThat(text).contains("| 1x1 64->64 @56 | 1 | direct |");
+    assertThat(text).contains("| 1x1 64->256 @56 | 4 | direct |");
+    assertThat(text).containsMatch("resnet50 convolutions at the chosen algorithms: [0-9.]+ ms\\n");
+    assertThat(text).doesNotContain("3x3");
+  }
+
+  @Test
+  void anUnknownNetworkIsAUsageError() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    CommandLine cli = new CommandLine(new ConvBench(new PrintStream(bytes, true, UTF_8)));
+    cli.setErr(new java.io.PrintWriter(new ByteArrayOutputStream(), true));
+    assertThat(cli.execute("--net", "resnet34")).isEqualTo(2);
   }
 }
