@@ -17,7 +17,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Times single convolutions of ResNet-18 and ResNet-50's shapes with every algorithm that applies,
@@ -96,6 +98,9 @@ public final class ConvBench implements Callable<Integer> {
       + " how many layers have each shape and the sum over the network at the compiler's choice.")
   String net;
 
+  @Spec
+  CommandSpec spec;
+
   private final PrintStream out;
 
   ConvBench(PrintStream out) {
@@ -109,7 +114,8 @@ public final class ConvBench implements Callable<Integer> {
   @Override
   public Integer call() {
     if (threads < 1 || rounds < 1 || calls < 1) {
-      throw new IllegalArgumentException("--threads, --rounds and --calls must be 1 or more");
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--threads, --rounds and --calls must be 1 or more");
     }
     if (!Kernels.VECTORIZED) {
       out.println("warning: no --add-modules jdk.incubator.vector: the scalar kernels are timed");
@@ -119,7 +125,7 @@ public final class ConvBench implements Callable<Integer> {
     out.printf(Locale.ROOT, "threads: %d, %d rounds x %d calls, peak %.1f GFLOP/s%n", threads,
         rounds, calls, peak);
     if (net != null && !net.equals("resnet18") && !net.equals("resnet50")) {
-      throw new CommandLine.ParameterException(new CommandLine(this),
+      throw new CommandLine.ParameterException(spec.commandLine(),
           "--net must be resnet18 or resnet50, got " + net);
     }
     out.println("| convolution | layers | algorithm | ms | GFLOP/s | share of peak | chosen |");

@@ -28,7 +28,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * ONNX Runtime's own time per node of a model, from its session profiling: each convolution is
@@ -60,6 +62,9 @@ public final class OrtProfile implements Callable<Integer> {
       description = "Runs left out of the medians (default: ${DEFAULT-VALUE}).")
   int warmup;
 
+  @Spec
+  CommandSpec spec;
+
   private final PrintStream out;
 
   OrtProfile(PrintStream out) {
@@ -73,8 +78,12 @@ public final class OrtProfile implements Callable<Integer> {
   @Override
   public Integer call() throws OrtException, IOException {
     if (threads < 1 || batch < 1 || runs < 1 || warmup < 0) {
-      throw new CommandLine.ParameterException(new CommandLine(this),
+      throw new CommandLine.ParameterException(spec.commandLine(),
           "--threads, --batch and --runs must be 1 or more, --warmup 0 or more");
+    }
+    if (!Files.isRegularFile(model)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "no model file " + model
+          + " (bench/run.sh writes bench/target/reference/NAME/model.onnx)");
     }
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     Path profile;

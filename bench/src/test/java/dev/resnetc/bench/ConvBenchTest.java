@@ -58,7 +58,9 @@ class ConvBenchTest {
   void anUnknownNetworkIsAUsageError() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     CommandLine cli = new CommandLine(new ConvBench(new PrintStream(bytes, true, UTF_8)));
-    cli.setErr(new java.io.PrintWriter(new ByteArrayOutputStream(), true));
+    java.io.StringWriter err = new java.io.StringWriter();
+    cli.setErr(new java.io.PrintWriter(err, true));
     assertThat(cli.execute("--net", "resnet34")).isEqualTo(2);
+    assertThat(err.toString()).contains("--net must be resnet18 or resnet50, got resnet34");
   }
 }

@@ -41,4 +41,14 @@ class OrtProfileTest {
     assertThat(OrtProfile.format(excerpt(0)))
         .contains("| stem 7x7/2 3->64 @224 | 1 | 3.296 | 3.296 |\n");
   }
+
+  @Test
+  void aMissingModelIsAUsageErrorThatSaysWhereModelsComeFrom() {
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cli = new picocli.CommandLine(new OrtProfile(
+        new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, UTF_8)));
+    cli.setErr(new java.io.PrintWriter(err, true));
+    assertThat(cli.execute("--model", "no/such/model.onnx")).isEqualTo(2);
+    assertThat(err.toString()).contains("no model file no/such/model.onnx (bench/run.sh writes");
+  }
 }
