@@ -86,14 +86,14 @@ public final class OrtProfile implements Callable<Integer> {
           + " (bench/run.sh writes bench/target/reference/NAME/model.onnx)");
     }
     OrtEnvironment env = OrtEnvironment.getEnvironment();
+    Path dir = Files.createTempDirectory("ort-profile");
     Path profile;
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setIntraOpNumThreads(threads);
       options.setInterOpNumThreads(1);
       options.setOptimizationLevel(OptLevel.ALL_OPT);
       options.addConfigEntry("session.intra_op.allow_spinning", "0");
-      Path prefix = Files.createTempDirectory("ort-profile").resolve("profile");
-      options.enableProfiling(prefix.toString());
+      options.enableProfiling(dir.resolve("profile").toString());
       try (OrtSession session = env.createSession(model.toString(), options)) {
         Map.Entry<String, NodeInfo> input = session.getInputInfo().entrySet().iterator().next();
         long[] shape = ((TensorInfo) input.getValue().getInfo()).getShape().clone();
@@ -117,6 +117,7 @@ public final class OrtProfile implements Callable<Integer> {
       out.print(format(summarize(reader, warmup)));
     } finally {
       Files.deleteIfExists(profile);
+      Files.deleteIfExists(dir);
     }
     return 0;
   }
@@ -134,7 +135,11 @@ public final class OrtProfile implements Callable<Integer> {
   /** Reads a profile and takes each node's median over its runs after the first {@code skip}. */
   static Summary summarize(Reader json, int skip) {
     Map<String, List<Double>> perNode = new LinkedHashMap<>();
-    Map<String, String> rowOfNode = new LinkedHashMap<>();
+    Map<String, Row> rowOfNode = new LinkedHashMap<>();
+    Map<String, Row> rows = new LinkedHashMap<>();
+    for (ConvBench.Shape shape : ConvBench.SHAPES) {
+      rows.put(shape.name(), new Row(shape.name(), true, new ArrayList<>()));
+    }
     List<Double> runs = new ArrayList<>();
     for (JsonElement e : JsonParser.parseReader(json).getAsJsonArray()) {
       JsonObject event = e.getAsJsonObject();
@@ -145,18 +150,10 @@ public final class OrtProfile implements Callable<Integer> {
         runs.add(ms);
       } else if (cat.equals("Node") && name.endsWith("_kernel_time")) {
         perNode.computeIfAbsent(name, k -> new ArrayList<>()).add(ms);
-        rowOfNode.computeIfAbsent(name, k -> rowName(event.getAsJsonObject("args")));
+        rowOfNode.computeIfAbsent(name, k -> row(event.getAsJsonObject("args"), rows));
       }
     }
-    Map<String, Row> rows = new LinkedHashMap<>();
-    for (ConvBench.Shape shape : ConvBench.SHAPES) {
-      rows.put(shape.name(), new Row(shape.name(), true, new ArrayList<>()));
-    }
-    perNode.forEach((node, ms) -> {
-      String name = rowOfNode.get(node);
-      rows.computeIfAbsent(name, n -> new Row(n, n.contains(" @"), new ArrayList<>()))
-          .nodeMillis().add(median(ms, skip));
-    });
+    perNode.forEach((node, ms) -> rowOfNode.get(node).nodeMillis().add(median(ms, skip)));
     List<Row> kept = new ArrayList<>();
     rows.values().stream().filter(r -> r.convolution() && !r.nodeMillis().isEmpty())
         .forEach(kept::add);
@@ -169,12 +166,15 @@ public final class OrtProfile implements Callable<Integer> {
     return Timings.median(kept.stream().mapToDouble(Double::doubleValue).toArray());
   }
 
-  /** ConvBench's name of a convolution node, or the operator's name. */
-  private static String rowName(JsonObject args) {
+  /** The row of a node: its convolution shape, named as ConvBench does, or its operator. */
+  private static Row row(JsonObject args, Map<String, Row> rows) {
     String op = args.get("op_name").getAsString();
-    if (!op.equals("Conv")) {
-      return op;
-    }
+    boolean conv = op.equals("Conv");
+    String name = conv ? convolutionName(args) : op;
+    return rows.computeIfAbsent(name, n -> new Row(n, conv, new ArrayList<>()));
+  }
+
+  private static String convolutionName(JsonObject args) {
     int[] x = dims(args.getAsJsonArray("input_type_shape").get(0));
     int[] w = dims(args.getAsJsonArray("input_type_shape").get(1));
     int[] y = dims(args.getAsJsonArray("output_type_shape").get(0));
