@@ -1,5 +1,6 @@
 package dev.resnetc.bench;
 
+import dev.resnetc.compiler.run.Timings;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.net.MalformedURLException;
@@ -9,11 +10,12 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Times one network's generated class as two builds of resnetc made it, each with its own runtime,
@@ -61,6 +63,9 @@ public final class Against implements Callable<Integer> {
       description = "Untimed calls of each build first (default: ${DEFAULT-VALUE}).")
   int warmup;
 
+  @Spec
+  CommandSpec spec;
+
   private final PrintStream out;
 
   Against(PrintStream out) {
@@ -107,8 +112,8 @@ public final class Against implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (rounds < 1 || calls < 1 || warmup < 0) {
-      throw new IllegalArgumentException("--rounds and --calls must be 1 or more, --warmup 0 or"
-          + " more");
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--rounds and --calls must be 1 or more, --warmup 0 or more");
     }
     Build first = Build.load(base, className, weights);
     Build second = Build.load(head, className, weights);
@@ -122,7 +127,7 @@ public final class Against implements Callable<Integer> {
       Build a = first.withThreads(t);
       Build b = second.withThreads(t);
       for (int batch : batches) {
-        float[] x = input(batch * a.inputSize());
+        float[] x = Batches.random(batch * a.inputSize());
         double difference = Batches.relativeError(b.forward(x), a.forward(x));
         agree &= difference <= SideBySide.TOLERANCE;
         for (int i = 0; i < warmup; i++) {
@@ -164,17 +169,6 @@ public final class Against implements Callable<Integer> {
   }
 
   private static double median(double[] values, int from, int count) {
-    double[] v = Arrays.copyOfRange(values, from, from + count);
-    Arrays.sort(v);
-    return count % 2 == 1 ? v[count / 2] : (v[count / 2 - 1] + v[count / 2]) / 2;
-  }
-
-  private static float[] input(int size) {
-    SplittableRandom random = new SplittableRandom(1);
-    float[] x = new float[size];
-    for (int i = 0; i < size; i++) {
-      x[i] = (float) random.nextDouble(-1, 1);
-    }
-    return x;
+    return Timings.median(Arrays.copyOfRange(values, from, from + count));
   }
 }

@@ -1,6 +1,8 @@
 package dev.resnetc.bench;
 
-/** Builds input batches from reference rows and compares output batches. */
+import java.util.SplittableRandom;
+
+/** Builds input batches (from reference rows, or random) and compares output batches. */
 final class Batches {
   private Batches() {}
 
@@ -19,6 +21,16 @@ final class Batches {
       System.arraycopy(rows, (i % n) * rowSize, out, i * rowSize, rowSize);
     }
     return out;
+  }
+
+  /** {@code size} floats drawn uniformly from {@code [-1, 1)}, the same on every call. */
+  static float[] random(int size) {
+    SplittableRandom random = new SplittableRandom(1);
+    float[] x = new float[size];
+    for (int i = 0; i < size; i++) {
+      x[i] = (float) random.nextDouble(-1, 1);
+    }
+    return x;
   }
 
   /** {@code max|actual - expected| / max|expected|}; lengths must be equal. */

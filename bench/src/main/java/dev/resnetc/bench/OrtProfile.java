@@ -24,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -98,11 +97,7 @@ public final class OrtProfile implements Callable<Integer> {
         Map.Entry<String, NodeInfo> input = session.getInputInfo().entrySet().iterator().next();
         long[] shape = ((TensorInfo) input.getValue().getInfo()).getShape().clone();
         shape[0] = batch;
-        float[] x = new float[Math.toIntExact(shape[0] * shape[1] * shape[2] * shape[3])];
-        SplittableRandom random = new SplittableRandom(1);
-        for (int i = 0; i < x.length; i++) {
-          x[i] = (float) random.nextDouble(-1, 1);
-        }
+        float[] x = Batches.random(Math.toIntExact(shape[0] * shape[1] * shape[2] * shape[3]));
         try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape)) {
           for (int i = 0; i < warmup + runs; i++) {
             session.run(Map.of(input.getKey(), tensor)).close();

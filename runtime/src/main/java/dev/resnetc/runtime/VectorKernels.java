@@ -248,10 +248,10 @@ final class VectorKernels {
       int p = c.padding();
       int s = c.stride();
       if (pointwise) {
-        for (int y = 0, dst = ch * c.outHeight() * c.outWidth(); y < c.outHeight(); y++) {
-          for (int x = 0, src = inOff + (ch * h + y * s) * w; x < c.outWidth(); x++, src += s) {
-            padded[dst++] = in[src];
-          }
+        int oh = c.outHeight();
+        int ow = c.outWidth();
+        for (int y = 0; y < oh; y++) {
+          split(in, inOff + (ch * h + y * s) * w, w, 0, s, ow, padded, (ch * oh + y) * ow);
         }
         return;
       }
@@ -594,10 +594,11 @@ final class VectorKernels {
       float[] panel = scratch.panel(span * k * NR);
       packPointwise(j.in, j.inOff + (n * c.inChannels() + g * cinG) * plane + p0, plane, width,
           k, span, panel);
+      int[] rows = scratch.packedRows(k);
       for (int t = 0; t < span; t++) {
         panels[t] = panel;
         panelOffs[t] = t * k * NR;
-        rowsOf[t] = scratch.packedRows(k);
+        rowsOf[t] = rows;
         firstColumn[t] = p0 + t * NR;
         widths[t] = Math.min(NR, width - t * NR);
       }
@@ -758,10 +759,7 @@ final class VectorKernels {
                 panel[at + q] = 0f;
               }
             } else {
-              for (int q = 0; q < len; q++) {
-                int ix = ix0 + q * s;
-                panel[at + q] = ix >= 0 && ix < w ? in[row + ix] : 0f;
-              }
+              split(in, row, w, ix0, s, len, panel, at);
             }
           }
           for (int q = width; q < NR; q++) {
@@ -935,9 +933,10 @@ final class VectorKernels {
 
   /**
    * {@code count} columns {@code x = first + q * step} of an input row of width {@code w} into
-   * {@code dst[at + q]}, zero where {@code x} is outside the row.
+   * {@code dst[at + q]}, zero where {@code x} is outside the row: every strided gather of the
+   * convolutions (phase planes, Winograd's row phases, im2col, 1x1 subsampling) and of pooling.
    */
-  private static void split(float[] in, int row, int w, int first, int step, int count,
+  static void split(float[] in, int row, int w, int first, int step, int count,
       float[] dst, int at) {
     int lo = Math.min(count, Math.max(0, -first + step - 1) / step);
     int hi = Math.max(lo, Math.min(count, (w - first + step - 1) / step));

@@ -173,9 +173,7 @@ final class VectorLayers {
           deinterleave(row, phase, runs);
         } else if (s > 2) {
           for (int r = 0; r < s; r++) {
-            for (int q = 0; q < phase; q++) {
-              runs[r * phase + q] = row[q * s + r];
-            }
+            VectorKernels.split(row, 0, width, r, s, phase, runs, r * phase);
           }
         }
         int at = outBase + oy * ow;
