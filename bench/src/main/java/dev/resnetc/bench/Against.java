@@ -109,6 +109,19 @@ public final class Against implements Callable<Integer> {
     }
   }
 
+  /**
+   * Waits for the kernels' warm-up threads of both builds, found by name because an older
+   * revision's runtime may lack {@code Kernels.awaitWarmUp}: while one runs, it shares the cores
+   * with the rounds.
+   */
+  private static void awaitWarmUps() throws InterruptedException {
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().equals("resnetc-warm-up")) {
+        t.join();
+      }
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     if (rounds < 1 || calls < 1 || warmup < 0) {
@@ -117,6 +130,7 @@ public final class Against implements Callable<Integer> {
     }
     Build first = Build.load(base, className, weights);
     Build second = Build.load(head, className, weights);
+    awaitWarmUps();
     out.printf(Locale.ROOT, "%s, %d rounds x %d calls per build; ratio = head / base%n",
         className, rounds, calls);
     out.println("| batch | threads | base ms | head ms | ratio | ratio quartiles |"

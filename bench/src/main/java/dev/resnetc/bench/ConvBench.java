@@ -121,6 +121,12 @@ public final class ConvBench implements Callable<Integer> {
       out.println("warning: no --add-modules jdk.incubator.vector: the scalar kernels are timed");
     }
     Parallel parallel = Parallel.of(threads);
+    try {
+      Kernels.awaitWarmUp(); // its thread would share the cores with the first shapes' rounds
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 1;
+    }
     double peak = peakPerCore * Math.min(threads, Runtime.getRuntime().availableProcessors());
     out.printf(Locale.ROOT, "threads: %d, %d rounds x %d calls, peak %.1f GFLOP/s%n", threads,
         rounds, calls, peak);

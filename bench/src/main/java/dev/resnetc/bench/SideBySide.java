@@ -136,6 +136,7 @@ public final class SideBySide implements Callable<Integer> {
           run(session, x);
         }
         double ortFirst = (System.nanoTime() - start) / 1e6;
+        network.awaitWarmUp(); // the kernels' warm-up thread would share the cores with the rounds
         for (int b : batches) {
           float[] x = Batches.replicate(input.data(), inSize, b);
           float[] torch = Batches.replicate(expected.data(), outSize, b);

@@ -125,6 +125,7 @@ final class BenchCommand implements Callable<Integer> {
     }
     err.flush();
 
+    network.awaitWarmUp(); // the kernels' warm-up thread would share the cores with the timing
     for (int i = 0; i < warmup; i++) {
       model.forward(x);
     }

@@ -43,10 +43,17 @@ final class VectorKernels {
 
   private VectorKernels() {}
 
+  /** Runs {@link #warmUp}; started when this class is loaded. */
+  private static final Thread WARM_UP = new Thread(VectorKernels::warmUp, "resnetc-warm-up");
+
   static {
-    Thread warmUp = new Thread(VectorKernels::warmUp, "resnetc-warm-up");
-    warmUp.setDaemon(true);
-    warmUp.start();
+    WARM_UP.setDaemon(true);
+    WARM_UP.start();
+  }
+
+  /** Waits until {@link #warmUp} is over (starting it, if this class was not loaded yet). */
+  static void awaitWarmUp() throws InterruptedException {
+    WARM_UP.join();
   }
 
   /**

@@ -16,6 +16,15 @@ import org.junit.jupiter.api.Test;
 class VectorConvTest {
   private final Random random = new Random(11);
 
+  @Test
+  void awaitWarmUpReturnsOnceTheWarmUpThreadHasEnded() throws InterruptedException {
+    assertThat(Kernels.VECTORIZED).isTrue();
+    Kernels.awaitWarmUp();
+    boolean running = Thread.getAllStackTraces().keySet().stream()
+        .anyMatch(t -> t.getName().equals("resnetc-warm-up") && t.isAlive());
+    assertThat(running).isFalse();
+  }
+
   private void check(Conv2d c, int batch, boolean bias, boolean residual, boolean relu,
       int threads) {
     check(c, batch, bias, residual, relu, threads, ConvWeights.Algorithm.DIRECT);

@@ -97,6 +97,30 @@ public final class GeneratedNetwork {
     }
   }
 
+  /**
+   * Waits until the warm-up of the runtime this class links against is over
+   * ({@code Kernels.awaitWarmUp}), so that a timing does not share the machine with it.
+   */
+  public void awaitWarmUp() {
+    awaitWarmUp(type);
+  }
+
+  /** {@link #awaitWarmUp()} for the runtime that {@code generated} links against. */
+  public static void awaitWarmUp(Class<?> generated) {
+    try {
+      Class.forName("dev.resnetc.runtime.Kernels", true, generated.getClassLoader())
+          .getMethod("awaitWarmUp").invoke(null);
+    } catch (InvocationTargetException e) {
+      if (e.getCause() instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      throw rethrow(e.getCause());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("the runtime lacks Kernels.awaitWarmUp", e);
+    }
+  }
+
   private Object call(String name, Object target, Class<?>[] types, Object... args) {
     Method m;
     try {
