@@ -166,6 +166,12 @@ class VectorConvTest {
     check(new Conv2d(9, 3, nr + 1, 6, 1, 1, 0, 1, 1), 3, false, true, false, 1);
     check(new Conv2d(64, 2, 2 * nr - 1, 100, 1, 1, 0, 1, 1), 1, true, false, true, 2);
     check(new Conv2d(12, 4, nr, 12, 1, 1, 0, 1, 3), 2, true, true, true, 2);
+    // Wide spans: a short reduction, a residual, and enough positions for 8 spans, the last
+    // one and its last block partial.
+    int wide = VectorKernels.WIDE_SPAN_MIN_TASKS * VectorKernels.WIDE_SPAN * nr;
+    check(new Conv2d(VectorKernels.WIDE_SPAN_MAX_REDUCTION, 1, wide + 3 * nr + 5, 7, 1, 1, 0, 1, 1),
+        2, true, true, true, 2);
+    check(new Conv2d(5, 2, wide / 2, 13, 1, 1, 0, 1, 1), 1, false, true, false, 1);
   }
 
   @Test
