@@ -9,6 +9,10 @@
 # With "ort-profile" first, it prints ONNX Runtime's own time per convolution shape, named as
 # in the kernels table (dev.resnetc.bench.OrtProfile), for example
 #   bench/run.sh ort-profile --model bench/target/reference/resnet50/model.onnx
+# With "layers" first, it times each convolution inside whole forward calls of the generated
+# network, next to ONNX Runtime's profile of the same model, the two in alternation
+# (dev.resnetc.bench.LayerProfile), for example
+#   bench/run.sh layers --model resnet50 --threads 2
 # The JVM gets --add-modules jdk.incubator.vector so the generated classes use the fast kernels.
 set -euo pipefail
 ROOT="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,6 +37,9 @@ if [ "${1:-}" = kernels ]; then
   shift
 elif [ "${1:-}" = ort-profile ]; then
   main=(dev.resnetc.bench.OrtProfile)
+  shift
+elif [ "${1:-}" = layers ]; then
+  main=(dev.resnetc.bench.LayerProfile --root "$ROOT")
   shift
 fi
 cd "$ROOT"

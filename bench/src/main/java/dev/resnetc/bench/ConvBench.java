@@ -68,6 +68,18 @@ public final class ConvBench implements Callable<Integer> {
       shape("1x1 512->2048 @7", 512, 7, 2048, 1, 1, 0, 3),
       shape("1x1 2048->512 @7", 2048, 7, 512, 1, 1, 0, 2));
 
+  /** The name of {@code c} in {@link #SHAPES}, or one made the same way. */
+  static String name(Conv2d c) {
+    for (Shape shape : SHAPES) {
+      if (shape.conv().equals(c)) {
+        return shape.name();
+      }
+    }
+    int k = c.kernel();
+    return String.format(Locale.ROOT, "%dx%d%s %d->%d @%d", k, k,
+        c.stride() > 1 ? "/" + c.stride() : "", c.inChannels(), c.outChannels(), c.inHeight());
+  }
+
   private static Shape shape(String name, int in, int size, int out, int kernel, int stride,
       int resnet18, int resnet50) {
     return new Shape(name, new Conv2d(in, size, size, out, kernel, stride, kernel / 2, 1, 1),

@@ -84,22 +84,50 @@ public final class OrtProfile implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "no model file " + model
           + " (bench/run.sh writes bench/target/reference/NAME/model.onnx)");
     }
+    Summary summary = profiled(model, threads, batch, null, warmup + runs, warmup, () -> { });
+    out.printf(Locale.ROOT, "%s, %d thread(s), batch %d, medians of %d runs after %d%n",
+        model.getFileName(), threads, batch, runs, warmup);
+    out.print(format(summary));
+    return 0;
+  }
+
+  /**
+   * Options of every ONNX Runtime session of the benchmark: {@code threads} intra-op threads, one
+   * inter-op thread, all graph optimizations, and, unless {@code spinning}, idle threads that do
+   * not spin (they would hold the cores during the resnetc call that follows).
+   */
+  static OrtSession.SessionOptions options(int threads, boolean spinning) throws OrtException {
+    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    options.setIntraOpNumThreads(threads);
+    options.setInterOpNumThreads(1);
+    options.setOptimizationLevel(OptLevel.ALL_OPT);
+    if (!spinning) {
+      options.addConfigEntry("session.intra_op.allow_spinning", "0");
+    }
+    return options;
+  }
+
+  /**
+   * Runs {@code model} {@code calls} times with session profiling on a batch of {@code batch}
+   * ({@code x}, or random values if null), calling {@code before} ahead of each run, and
+   * summarizes the profile without its first {@code skip} runs.
+   */
+  static Summary profiled(Path model, int threads, int batch, float[] x, int calls, int skip,
+      Runnable before) throws OrtException, IOException {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     Path dir = Files.createTempDirectory("ort-profile");
     Path profile;
-    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-      options.setIntraOpNumThreads(threads);
-      options.setInterOpNumThreads(1);
-      options.setOptimizationLevel(OptLevel.ALL_OPT);
-      options.addConfigEntry("session.intra_op.allow_spinning", "0");
+    try (OrtSession.SessionOptions options = options(threads, false)) {
       options.enableProfiling(dir.resolve("profile").toString());
       try (OrtSession session = env.createSession(model.toString(), options)) {
         Map.Entry<String, NodeInfo> input = session.getInputInfo().entrySet().iterator().next();
         long[] shape = ((TensorInfo) input.getValue().getInfo()).getShape().clone();
         shape[0] = batch;
-        float[] x = Batches.random(Math.toIntExact(shape[0] * shape[1] * shape[2] * shape[3]));
-        try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape)) {
-          for (int i = 0; i < warmup + runs; i++) {
+        float[] values = x != null ? x
+            : Batches.random(Math.toIntExact(shape[0] * shape[1] * shape[2] * shape[3]));
+        try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(values), shape)) {
+          for (int i = 0; i < calls; i++) {
+            before.run();
             session.run(Map.of(input.getKey(), tensor)).close();
           }
         }
@@ -107,14 +135,11 @@ public final class OrtProfile implements Callable<Integer> {
       }
     }
     try (Reader reader = Files.newBufferedReader(profile)) {
-      out.printf(Locale.ROOT, "%s, %d thread(s), batch %d, medians of %d runs after %d%n",
-          model.getFileName(), threads, batch, runs, warmup);
-      out.print(format(summarize(reader, warmup)));
+      return summarize(reader, skip);
     } finally {
       Files.deleteIfExists(profile);
       Files.deleteIfExists(dir);
     }
-    return 0;
   }
 
   /** One row: a convolution shape or another operator, its nodes and their median times. */
@@ -176,14 +201,7 @@ public final class OrtProfile implements Callable<Integer> {
     int k = w[2];
     int stride = (x[2] + y[2] - 1) / y[2];
     int groups = x[1] / w[1];
-    Conv2d conv = new Conv2d(x[1], x[2], x[3], w[0], k, stride, k / 2, 1, groups);
-    for (ConvBench.Shape shape : ConvBench.SHAPES) {
-      if (shape.conv().equals(conv)) {
-        return shape.name();
-      }
-    }
-    return String.format(Locale.ROOT, "%dx%d%s %d->%d @%d", k, k, stride > 1 ? "/" + stride : "",
-        x[1], w[0], x[2]);
+    return ConvBench.name(new Conv2d(x[1], x[2], x[3], w[0], k, stride, k / 2, 1, groups));
   }
 
   private static int[] dims(JsonElement typed) {

@@ -4,7 +4,6 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import dev.resnetc.compiler.Compilation;
 import dev.resnetc.compiler.Resnetc;
 import dev.resnetc.compiler.run.GeneratedNetwork;
@@ -174,15 +173,9 @@ public final class SideBySide implements Callable<Integer> {
         Batches.relativeError(yJava, torch));
   }
 
-  /** A session with {@code t} intra-op threads, one inter-op thread and all optimizations. */
+  /** A session with {@code t} intra-op threads (see {@link OrtProfile#options}). */
   private OrtSession session(OrtEnvironment env, Path onnx, int t) throws OrtException {
-    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-      options.setIntraOpNumThreads(t);
-      options.setInterOpNumThreads(1);
-      options.setOptimizationLevel(OptLevel.ALL_OPT);
-      if (!ortSpinning) {
-        options.addConfigEntry("session.intra_op.allow_spinning", "0");
-      }
+    try (OrtSession.SessionOptions options = OrtProfile.options(t, ortSpinning)) {
       return env.createSession(onnx.toString(), options);
     }
   }
@@ -207,7 +200,11 @@ public final class SideBySide implements Callable<Integer> {
   }
 
   private Compilation analyze(String model) throws IOException {
-    Path file = root.resolve("samples").resolve(model + ".resnet");
+    return analyze(root.resolve("samples").resolve(model + ".resnet"));
+  }
+
+  /** The checked network of a sample; one that does not compile is the benchmark's bug. */
+  static Compilation analyze(Path file) throws IOException {
     Diagnostics diagnostics = new Diagnostics();
     Optional<Compilation> c = Resnetc.analyze(file, file.toString(), diagnostics);
     if (c.isEmpty() || diagnostics.hasErrors()) {

@@ -83,6 +83,36 @@ public final class Kernels {
       float[] residual, int resOff,
       boolean relu,
       float[] out, int outOff) {
+    ConvolutionListener l = listener;
+    if (l == null) {
+      convolve(parallel, c, batch, in, inOff, weight, bias, residual, resOff, relu, out, outOff);
+      return;
+    }
+    long start = System.nanoTime();
+    convolve(parallel, c, batch, in, inOff, weight, bias, residual, resOff, relu, out, outOff);
+    l.ran(c, batch, System.nanoTime() - start);
+  }
+
+  /** Times convolutions for a profiler; see {@link #listen}. */
+  public interface ConvolutionListener {
+    /** Convolution {@code c} of {@code batch} images took {@code nanos} nanoseconds. */
+    void ran(Conv2d c, int batch, long nanos);
+  }
+
+  private static volatile ConvolutionListener listener;
+
+  /**
+   * Sets the listener that is told the time of every convolution with prepared weights, from
+   * every thread that calls one, or with {@code null} removes it; a profiler's hook (resnetc's
+   * {@code bench/run.sh layers}), which costs one field read per convolution when unset.
+   */
+  public static void listen(ConvolutionListener l) {
+    listener = l;
+  }
+
+  private static void convolve(Parallel parallel, Conv2d c, int batch, float[] in, int inOff,
+      ConvWeights weight, float[] bias, float[] residual, int resOff, boolean relu, float[] out,
+      int outOff) {
     if (!weight.geometry.equals(c)) {
       throw new IllegalArgumentException("weights prepared for " + weight.geometry + ", not " + c);
     }
