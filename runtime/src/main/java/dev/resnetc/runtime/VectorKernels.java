@@ -1001,8 +1001,9 @@ final class VectorKernels {
 
   /**
    * {@code count} columns {@code x = first + q * step} of an input row of width {@code w} into
-   * {@code dst[at + q]}, zero where {@code x} is outside the row: every strided gather of the
-   * convolutions (phase planes, Winograd's row phases, im2col, 1x1 subsampling) and of pooling.
+   * {@code dst[at + q]}, zero where {@code x} is outside the row: the strided gathers of im2col,
+   * 1x1 subsampling and pooling (rows split into all their phases at once, for the phase planes
+   * and Winograd, go through {@link #phases}).
    */
   static void split(float[] in, int row, int w, int first, int step, int count,
       float[] dst, int at) {
