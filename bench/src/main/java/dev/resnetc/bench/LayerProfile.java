@@ -91,8 +91,16 @@ public final class LayerProfile implements Callable<Integer> {
 
     /** Starts a forward call. */
     void begin() {
+      requireWholeCall();
       current = new ArrayList<>();
       calls.add(current);
+    }
+
+    private void requireWholeCall() {
+      if (calls.size() > 1 && current.size() != layers.size()) {
+        throw new IllegalStateException("a forward call ran " + current.size() + " of the "
+            + layers.size() + " convolutions of the first");
+      }
     }
 
     @Override
@@ -112,6 +120,10 @@ public final class LayerProfile implements Callable<Integer> {
 
     /** Per shape (in {@link ConvBench}'s order, then others), each layer's median in ms. */
     List<Row> rows(int skip) {
+      if (calls.isEmpty()) {
+        throw new IllegalStateException("no forward call was recorded");
+      }
+      requireWholeCall();
       Map<String, Row> rows = new LinkedHashMap<>();
       for (ConvBench.Shape shape : ConvBench.SHAPES) {
         rows.put(shape.name(), new Row(shape.name(), new ArrayList<>()));
@@ -187,7 +199,10 @@ public final class LayerProfile implements Callable<Integer> {
         () -> javaMillis[call[0]++] = forward(java, x, recorder));
   }
 
-  /** The table: per convolution shape, resnetc's sum and, if profiled, ONNX Runtime's. */
+  /**
+   * The table: per convolution shape, resnetc's sum and, if profiled, ONNX Runtime's; shapes only
+   * one side has get an empty cell on the other, and the totals are over each side's own rows.
+   */
   static String format(List<Row> rows, OrtProfile.Summary ort, double javaRunMillis) {
     Map<String, OrtProfile.Row> theirs = new LinkedHashMap<>();
     if (ort != null) {
@@ -198,23 +213,31 @@ public final class LayerProfile implements Callable<Integer> {
         "| convolution | layers | resnetc ms | ONNX Runtime ms | resnetc / ONNX Runtime |\n");
     b.append("|---|---:|---:|---:|---:|\n");
     double mine = 0;
-    double others = 0;
     int layers = 0;
     for (Row r : rows) {
-      OrtProfile.Row o = theirs.get(r.name());
+      OrtProfile.Row o = theirs.remove(r.name());
       b.append(String.format(Locale.ROOT, "| %s | %d | %.3f | %s | %s |%n", r.name(),
           r.layerMillis().size(), r.millis(), o == null ? "" : format(o.millis()),
-          o == null ? "" : format(r.millis() / o.millis())));
+          o == null ? "" : ratio(r.millis(), o.millis())));
       mine += r.millis();
-      others += o == null ? 0 : o.millis();
       layers += r.layerMillis().size();
     }
+    for (OrtProfile.Row o : theirs.values()) {
+      b.append(String.format(Locale.ROOT, "| %s | %d |  | %s |  |%n", o.name(),
+          o.nodeMillis().size(), format(o.millis())));
+    }
+    double others = ort == null ? 0 : ort.rows().stream().filter(OrtProfile.Row::convolution)
+        .mapToDouble(OrtProfile.Row::millis).sum();
     b.append(String.format(Locale.ROOT, "| all convolutions | %d | %.3f | %s | %s |%n", layers,
-        mine, ort == null ? "" : format(others), ort == null ? "" : format(mine / others)));
+        mine, ort == null ? "" : format(others), ort == null ? "" : ratio(mine, others)));
     b.append(String.format(Locale.ROOT, "median forward: resnetc %.3f ms%s%n", javaRunMillis,
         ort == null ? "" : String.format(Locale.ROOT, ", ONNX Runtime %.3f ms (model_run)",
             ort.runMillis())));
     return b.toString();
+  }
+
+  private static String ratio(double mine, double theirs) {
+    return theirs > 0 ? format(mine / theirs) : "";
   }
 
   private static String format(double value) {

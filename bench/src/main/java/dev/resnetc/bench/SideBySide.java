@@ -129,13 +129,15 @@ public final class SideBySide implements Callable<Integer> {
       GeneratedNetwork.Model java = loaded.withThreads(t).orElse(loaded);
       java.forward(one);
       double javaFirst = (System.nanoTime() - start) / 1e6;
+      // The kernels' warm-up thread would share the cores with ONNX Runtime's first run and
+      // with the rounds.
+      network.awaitWarmUp();
       start = System.nanoTime();
       try (OrtSession session = session(env, onnx, t)) {
         try (OnnxTensor x = tensor(env, one, 1, network.inputShape())) {
           run(session, x);
         }
         double ortFirst = (System.nanoTime() - start) / 1e6;
-        network.awaitWarmUp(); // the kernels' warm-up thread would share the cores with the rounds
         for (int b : batches) {
           float[] x = Batches.replicate(input.data(), inSize, b);
           float[] torch = Batches.replicate(expected.data(), outSize, b);

@@ -24,7 +24,7 @@ class LayerProfileTest {
     LayerProfile.Recorder recorder = new LayerProfile.Recorder();
     for (long[] call : nanos) {
       recorder.begin();
-      for (int i = 0; i < layers.length; i++) {
+      for (int i = 0; i < call.length; i++) {
         recorder.ran(layers[i], 1, call[i]);
       }
     }
@@ -58,6 +58,27 @@ class LayerProfileTest {
     IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(
         IllegalStateException.class, () -> recorder.ran(ODD, 1, 1));
     assertThat(e).hasMessageThat().contains("different convolutions");
+  }
+
+  @Test
+  void refusesAForwardCallThatRanFewerConvolutions() {
+    LayerProfile.Recorder recorder = record(new long[][] {{1, 2}, {1}}, STEM, BLOCK);
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalStateException.class, () -> recorder.rows(0));
+    assertThat(e).hasMessageThat().contains("ran 1 of the 2 convolutions");
+  }
+
+  @Test
+  void listsShapesOnlyOnnxRuntimeHasAndCountsThemInItsTotal() throws IOException {
+    OrtProfile.Summary ort;
+    try (Reader r = new InputStreamReader(
+        LayerProfileTest.class.getResourceAsStream("/ort/resnet18-excerpt.json"), UTF_8)) {
+      ort = OrtProfile.summarize(r, 1);
+    }
+    String table = LayerProfile.format(record(new long[][] {{1_000_000}}, ODD).rows(0), ort, 1.0);
+    assertThat(table).contains("| 3x3/2 5->7 @9 | 1 | 1.000 |  |  |\n");
+    assertThat(table).contains("| stem 7x7/2 3->64 @224 | 1 |  | 3.012 |  |\n");
+    assertThat(table).contains("| all convolutions | 1 | 1.000 | 8.453 | 0.118 |\n");
   }
 
   @Test

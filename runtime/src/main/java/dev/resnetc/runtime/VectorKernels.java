@@ -387,10 +387,7 @@ final class VectorKernels {
         int blocks = (c.outChannels() / groups + MR - 1) / MR;
         // Enough tasks to balance the threads: split the output channels too when the images
         // are small, at the price of packing their columns once per split.
-        span = direct && reduction <= SPAN_MAX_REDUCTION ? SPAN
-            : pointwise && reduction <= WIDE_SPAN_MAX_REDUCTION && res != null
-                && columns >= WIDE_SPAN_MIN_TASKS * WIDE_SPAN * NR ? WIDE_SPAN
-            : pointwise && reduction <= POINTWISE_SPAN_MAX_REDUCTION ? SPAN : 1;
+        span = span(direct, pointwise, reduction, res != null, columns, batch, par.threads());
         int tiles = (winograd ? 1 : batch * groups) * ((columnBlocks + span - 1) / span);
         rowSplits = Math.max(1, Math.min(blocks / 4, TASKS_PER_THREAD * par.threads() / tiles));
         if (rowSplits > 1 && !winograd && !direct && !pointwise) {
@@ -525,20 +522,48 @@ final class VectorKernels {
 
   /**
    * Column blocks per task of a 1x1 convolution with a short reduction, a residual and a large
-   * image, such as ResNet-50's expansions 64->256 at 56x56: their epilogue reads a residual row
-   * and writes an output row for each of many output channels, and runs of 256 floats per row
-   * instead of 64 let the memory system stream them. Interleaved against {@link #SPAN} blocks,
-   * 64->256 at 56x56 with a residual took 0.84 times as long at batch 1 and 0.77 at batch 8 on
-   * one thread, 0.96 and 0.79 on two; without a residual, or with 256 input channels, or at
-   * 28x28 (too few tasks), it gained nothing (0.95-1.04).
+   * image, such as ResNet-50's expansions 64->256 at 56x56 that add a residual (three of its four
+   * such layers): their epilogue reads a residual row and writes an output row for each of many
+   * output channels, and runs of 256 floats per row instead of 64 let the memory system stream
+   * them. Interleaved against {@link #SPAN} blocks, 64->256 at 56x56 with a residual took 0.84
+   * times as long at batch 1 and 0.77 at batch 8 on one thread, 0.96 and 0.79 on two. Without a
+   * residual it took 0.88 on one thread but 1.04 on two, so the rule asks for one; 64->64,
+   * 128->512 at 28x28 (too few tasks) and reductions of 256 gained nothing (0.95-1.04). Only one
+   * and two threads were measured; with more, the rule keeps at least
+   * {@link #WIDE_SPAN_TASKS_PER_THREAD} tasks a thread.
    */
   static final int WIDE_SPAN = 16;
 
   /** The longest reduction that gets {@link #WIDE_SPAN} blocks: panels of 128 KB, in L2. */
-  static final int WIDE_SPAN_MAX_REDUCTION = 128;
+  static final int WIDE_SPAN_MAX_REDUCTION = (128 << 10) / (WIDE_SPAN * NR * Float.BYTES);
 
-  /** The fewest tasks per image with {@link #WIDE_SPAN} blocks, so that threads still balance. */
+  /** The fewest whole {@link #WIDE_SPAN}s an image must hold. */
   static final int WIDE_SPAN_MIN_TASKS = 8;
+
+  /** The fewest {@link #WIDE_SPAN} tasks a thread, over the batch. */
+  static final int WIDE_SPAN_TASKS_PER_THREAD = 4;
+
+  /**
+   * Neighbouring column blocks per task of a convolution that reads its rows in place
+   * ({@code direct}) or packs them from a 1x1 convolution's input ({@code pointwise}), with a
+   * reduction of {@code reduction} rows, a residual or not, {@code columns} output positions an
+   * image and {@code batch} images, on {@code threads} threads.
+   */
+  static int span(boolean direct, boolean pointwise, int reduction, boolean residual, int columns,
+      int batch, int threads) {
+    if (direct) {
+      return reduction <= SPAN_MAX_REDUCTION ? SPAN : 1;
+    }
+    if (!pointwise) {
+      return 1;
+    }
+    int wideSpans = columns / (WIDE_SPAN * NR);
+    if (residual && reduction <= WIDE_SPAN_MAX_REDUCTION && wideSpans >= WIDE_SPAN_MIN_TASKS
+        && batch * wideSpans >= WIDE_SPAN_TASKS_PER_THREAD * threads) {
+      return WIDE_SPAN;
+    }
+    return reduction <= POINTWISE_SPAN_MAX_REDUCTION ? SPAN : 1;
+  }
 
   /** The longest reduction ({@code cin/groups * k * k}) that gets {@link #SPAN} blocks a task. */
   static final int SPAN_MAX_REDUCTION = 160;

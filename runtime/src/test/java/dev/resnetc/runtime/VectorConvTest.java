@@ -4,6 +4,8 @@ import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
 import static dev.resnetc.runtime.Tensors.random;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -16,13 +18,57 @@ import org.junit.jupiter.api.Test;
 class VectorConvTest {
   private final Random random = new Random(11);
 
-  @Test
-  void awaitWarmUpReturnsOnceTheWarmUpThreadHasEnded() throws InterruptedException {
-    assertThat(Kernels.VECTORIZED).isTrue();
+  /** Prepares weights (which starts the warm-up), waits for it and says whether it still runs. */
+  public static void main(String[] args) throws InterruptedException {
+    Kernels.prepare(new Conv2d(1, 1, 1, 1, 1, 1, 0, 1, 1), new float[1]);
     Kernels.awaitWarmUp();
     boolean running = Thread.getAllStackTraces().keySet().stream()
         .anyMatch(t -> t.getName().equals("resnetc-warm-up") && t.isAlive());
-    assertThat(running).isFalse();
+    System.out.print(running ? "running" : "over");
+  }
+
+  @Test
+  void awaitWarmUpReturnsOnceTheWarmUpThreadHasEnded() throws Exception {
+    // In a new JVM, where the warm-up has just started when the weights are prepared: in this
+    // one, earlier tests may have outlived it.
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "--add-modules", "jdk.incubator.vector", "-cp",
+        System.getProperty("java.class.path"), VectorConvTest.class.getName())
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).isEqualTo(0);
+    assertThat(out).isEqualTo("over");
+  }
+
+  @Test
+  void expansionsWithAResidualOnLargeImagesTakeWideSpans() {
+    int nr = VectorKernels.NR;
+    int wide = VectorKernels.WIDE_SPAN;
+    int image = 56 * 56; // 12 spans of 16 blocks with AVX2
+    int k = VectorKernels.WIDE_SPAN_MAX_REDUCTION;
+    assertThat(VectorKernels.span(false, true, k, true, image, 1, 1)).isEqualTo(wide);
+    assertThat(VectorKernels.span(false, true, k, true, image, 1, 2)).isEqualTo(wide);
+    assertThat(VectorKernels.span(false, true, k, true, image, 8, 2)).isEqualTo(wide);
+    // no residual, a longer reduction, too few spans an image, too few tasks a thread
+    assertThat(VectorKernels.span(false, true, k, false, image, 1, 1))
+        .isEqualTo(VectorKernels.SPAN);
+    assertThat(VectorKernels.span(false, true, k + 1, true, image, 1, 1))
+        .isEqualTo(VectorKernels.SPAN);
+    int small = VectorKernels.WIDE_SPAN_MIN_TASKS * wide * nr - 1;
+    assertThat(VectorKernels.span(false, true, k, true, small, 8, 1))
+        .isEqualTo(VectorKernels.SPAN);
+    int spans = image / (wide * nr);
+    int threads = spans / VectorKernels.WIDE_SPAN_TASKS_PER_THREAD + 1;
+    assertThat(VectorKernels.span(false, true, k, true, image, 1, threads))
+        .isEqualTo(VectorKernels.SPAN);
+    // the other paths
+    assertThat(VectorKernels.span(false, true, VectorKernels.POINTWISE_SPAN_MAX_REDUCTION + 1,
+        true, image, 1, 1)).isEqualTo(1);
+    assertThat(VectorKernels.span(true, false, VectorKernels.SPAN_MAX_REDUCTION, true, image, 1,
+        1)).isEqualTo(VectorKernels.SPAN);
+    assertThat(VectorKernels.span(true, false, VectorKernels.SPAN_MAX_REDUCTION + 1, true, image,
+        1, 1)).isEqualTo(1);
+    assertThat(VectorKernels.span(false, false, 9, true, image, 1, 1)).isEqualTo(1);
   }
 
   private void check(Conv2d c, int batch, boolean bias, boolean residual, boolean relu,

@@ -100,20 +100,19 @@ public final class GeneratedNetwork {
   /**
    * Waits until the warm-up of the runtime this class links against is over
    * ({@code Kernels.awaitWarmUp}), so that a timing does not share the machine with it.
+   *
+   * @throws IllegalStateException if the calling thread is interrupted while it waits (its
+   *     interrupt flag is set again)
    */
   public void awaitWarmUp() {
-    awaitWarmUp(type);
-  }
-
-  /** {@link #awaitWarmUp()} for the runtime that {@code generated} links against. */
-  public static void awaitWarmUp(Class<?> generated) {
     try {
-      Class.forName("dev.resnetc.runtime.Kernels", true, generated.getClassLoader())
+      Class.forName("dev.resnetc.runtime.Kernels", true, type.getClassLoader())
           .getMethod("awaitWarmUp").invoke(null);
     } catch (InvocationTargetException e) {
       if (e.getCause() instanceof InterruptedException) {
         Thread.currentThread().interrupt();
-        return;
+        throw new IllegalStateException("interrupted while waiting for the kernels' warm-up",
+            e.getCause());
       }
       throw rethrow(e.getCause());
     } catch (ReflectiveOperationException e) {
