@@ -178,8 +178,7 @@ public final class LayerProfile implements Callable<Integer> {
     out.printf(Locale.ROOT, "%s, %d thread(s), batch %d, medians of %d calls after %d%s%n",
         model, threads, batch, runs, warmup, ort == null ? " (no " + onnx + ": resnetc only)"
             : ", resnetc and ONNX Runtime in alternation");
-    double javaRun = Timings.median(Arrays.copyOfRange(javaMillis,
-        Math.min(warmup, javaMillis.length - 1), javaMillis.length));
+    double javaRun = Timings.median(Arrays.copyOfRange(javaMillis, warmup, javaMillis.length));
     out.print(format(recorder.rows(warmup), ort, javaRun));
     return 0;
   }
@@ -243,5 +242,4 @@ public final class LayerProfile implements Callable<Integer> {
   private static String format(double value) {
     return String.format(Locale.ROOT, "%.3f", value);
   }
-
 }
