@@ -225,10 +225,10 @@ public final class LayerProfile implements Callable<Integer> {
       b.append(String.format(Locale.ROOT, "| %s | %d |  | %s |  |%n", o.name(),
           o.nodeMillis().size(), format(o.millis())));
     }
-    double others = ort == null ? 0 : ort.rows().stream().filter(OrtProfile.Row::convolution)
+    double ortTotal = ort == null ? 0 : ort.rows().stream().filter(OrtProfile.Row::convolution)
         .mapToDouble(OrtProfile.Row::millis).sum();
     b.append(String.format(Locale.ROOT, "| all convolutions | %d | %.3f | %s | %s |%n", layers,
-        mine, ort == null ? "" : format(others), ort == null ? "" : ratio(mine, others)));
+        mine, ort == null ? "" : format(ortTotal), ort == null ? "" : ratio(mine, ortTotal)));
     b.append(String.format(Locale.ROOT, "median forward: resnetc %.3f ms%s%n", javaRunMillis,
         ort == null ? "" : String.format(Locale.ROOT, ", ONNX Runtime %.3f ms (model_run)",
             ort.runMillis())));

@@ -2,12 +2,14 @@ package dev.resnetc.bench;
 
 import static com.google.common.truth.Truth.assertThat;
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.resnetc.runtime.Conv2d;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.Reader;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,6 +31,14 @@ class LayerProfileTest {
       }
     }
     return recorder;
+  }
+
+  /** ONNX Runtime's profile of a few ResNet-18 runs, without the first. */
+  private static OrtProfile.Summary ortExcerpt() throws IOException {
+    try (Reader r = new InputStreamReader(
+        LayerProfileTest.class.getResourceAsStream("/ort/resnet18-excerpt.json"), UTF_8)) {
+      return OrtProfile.summarize(r, 1);
+    }
   }
 
   @Test
@@ -55,7 +65,7 @@ class LayerProfileTest {
     LayerProfile.Recorder recorder = record(new long[][] {{1, 2}}, STEM, BLOCK);
     recorder.begin();
     recorder.ran(STEM, 1, 1);
-    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(
+    IllegalStateException e = assertThrows(
         IllegalStateException.class, () -> recorder.ran(ODD, 1, 1));
     assertThat(e).hasMessageThat().contains("different convolutions");
   }
@@ -63,18 +73,14 @@ class LayerProfileTest {
   @Test
   void refusesAForwardCallThatRanFewerConvolutions() {
     LayerProfile.Recorder recorder = record(new long[][] {{1, 2}, {1}}, STEM, BLOCK);
-    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(
+    IllegalStateException e = assertThrows(
         IllegalStateException.class, () -> recorder.rows(0));
     assertThat(e).hasMessageThat().contains("ran 1 of the 2 convolutions");
   }
 
   @Test
   void listsShapesOnlyOnnxRuntimeHasAndCountsThemInItsTotal() throws IOException {
-    OrtProfile.Summary ort;
-    try (Reader r = new InputStreamReader(
-        LayerProfileTest.class.getResourceAsStream("/ort/resnet18-excerpt.json"), UTF_8)) {
-      ort = OrtProfile.summarize(r, 1);
-    }
+    OrtProfile.Summary ort = ortExcerpt();
     String table = LayerProfile.format(record(new long[][] {{1_000_000}}, ODD).rows(0), ort, 1.0);
     assertThat(table).contains("| 3x3/2 5->7 @9 | 1 | 1.000 |  |  |\n");
     assertThat(table).contains("| stem 7x7/2 3->64 @224 | 1 |  | 3.012 |  |\n");
@@ -83,11 +89,7 @@ class LayerProfileTest {
 
   @Test
   void putsOnnxRuntimesProfileNextToIt() throws IOException {
-    OrtProfile.Summary ort;
-    try (Reader r = new InputStreamReader(
-        LayerProfileTest.class.getResourceAsStream("/ort/resnet18-excerpt.json"), UTF_8)) {
-      ort = OrtProfile.summarize(r, 1); // stem 3.012 ms, two 3x3 64 @56: 5.441 ms
-    }
+    OrtProfile.Summary ort = ortExcerpt(); // stem 3.012 ms, two 3x3 64 @56: 5.441 ms
     LayerProfile.Recorder recorder = record(new long[][] {{3_012_000, 2_000_000, 2_000_000}},
         STEM, BLOCK, BLOCK);
     String table = LayerProfile.format(recorder.rows(0), ort, 9.0);
@@ -120,7 +122,7 @@ class LayerProfileTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     CommandLine cli = new CommandLine(new LayerProfile(new PrintStream(new ByteArrayOutputStream(),
         true, UTF_8)));
-    cli.setErr(new java.io.PrintWriter(err, true, UTF_8));
+    cli.setErr(new PrintWriter(err, true, UTF_8));
     int status = cli.execute("--root", "..", "--reference", "/nonexistent", "--model", "resnet20");
     assertThat(status).isEqualTo(2);
     assertThat(err.toString(UTF_8)).contains("bench/run.sh writes bench/target/reference/NAME");
