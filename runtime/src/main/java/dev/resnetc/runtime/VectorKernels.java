@@ -7,9 +7,9 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API path of the convolution: a packed GEMM with a 6 x 2-vector register-blocked
- * micro-kernel (6x16 with AVX2, 6x32 with AVX-512), and the epilogue (bias, residual, ReLU)
- * applied to each finished tile. Loaded only when the JVM has {@code jdk.incubator.vector};
+ * The Vector API path of the convolution: a packed GEMM with an {@link #MR} x 2-vector
+ * register-blocked micro-kernel (6x16 with AVX2, 14x32 with AVX-512), and the epilogue (bias,
+ * residual, ReLU) applied to each finished tile. Loaded only when the JVM has {@code jdk.incubator.vector};
  * {@link Kernels} chooses.
  *
  * <p>A convolution is {@code out[m][p] = sum_k W[m][k] * col[k][p]} per image and group, with
@@ -38,7 +38,14 @@ final class VectorKernels {
   static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   /** Floats per vector. */
   static final int L = S.length();
-  static final int MR = 6;
+  /**
+   * Output channels per row panel: 6 where there are 16 vector registers (AVX2), 14 where there
+   * are 32 (AVX-512, whose vectors have 16 floats): 28 accumulators, two column vectors and a
+   * broadcast. In a throw-away harness (panels in L1 and L2, reductions of 64-1024) the 14-row
+   * kernel made 140-161 GFLOP/s on one AVX-512 core and the 6-row one 99-113; 8 and 12 rows made
+   * 98-114 and 117-129.
+   */
+  static final int MR = S.length() >= 16 ? 14 : 6;
   static final int NR = 2 * L;
 
   private VectorKernels() {}
@@ -590,9 +597,10 @@ final class VectorKernels {
    * Row panels whose Winograd products are computed together, position by position, so that a
    * position's columns are read from cache by all of them. 16 against 8, with
    * {@code bench/against.sh}: ResNet-18 took 0.90-0.95 times as long on one thread (three runs)
-   * and 0.95-1.01 on two; ResNet-50 0.87-1.03.
+   * and 0.95-1.01 on two; ResNet-50 0.87-1.03 (all with AVX2's 6-row panels: with 14 rows, 6
+   * panels hold about as many channels).
    */
-  static final int WINOGRAD_PANELS = 16;
+  static final int WINOGRAD_PANELS = 96 / MR;
 
   /** Tasks per thread a convolution aims for, so that uneven tasks still balance. */
   static final int TASKS_PER_THREAD = 8;
@@ -1281,11 +1289,21 @@ final class VectorKernels {
 
   /**
    * {@code MR x NR} products over reduction indices {@code [k0, k1)} into {@code tile}, row
-   * {@code i} of the columns starting at {@code b[bOff + rows[i]]}: twelve
-   * accumulators (six rows, two vectors of columns) that stay in registers. Kept this small
-   * on purpose: the JIT must inline every Vector API call here, or the vectors are boxed.
+   * {@code i} of the columns starting at {@code b[bOff + rows[i]]}: {@code 2 * MR} accumulators
+   * ({@code MR} rows, two vectors of columns) that stay in registers. Each kernel is kept this
+   * small on purpose: the JIT must inline every Vector API call in it, or the vectors are boxed.
    */
   private static void microKernel(float[] a, int aOff, float[] b, int bOff, int[] rows, int k0,
+      int k1, float[] tile, int tileOff) {
+    if (MR == 14) {
+      microKernel14(a, aOff, b, bOff, rows, k0, k1, tile, tileOff);
+    } else {
+      microKernel6(a, aOff, b, bOff, rows, k0, k1, tile, tileOff);
+    }
+  }
+
+  /** {@link #microKernel} with 6 rows: 12 accumulators, for 16 vector registers. */
+  private static void microKernel6(float[] a, int aOff, float[] b, int bOff, int[] rows, int k0,
       int k1, float[] tile, int tileOff) {
     FloatVector c00 = FloatVector.zero(S);
     FloatVector c01 = c00;
@@ -1334,6 +1352,114 @@ final class VectorKernels {
     c41.intoArray(tile, tileOff + 4 * NR + L);
     c50.intoArray(tile, tileOff + 5 * NR);
     c51.intoArray(tile, tileOff + 5 * NR + L);
+  }
+
+  /** {@link #microKernel} with 14 rows: 28 accumulators, for 32 vector registers. */
+  private static void microKernel14(float[] a, int aOff, float[] b, int bOff, int[] rows, int k0,
+      int k1, float[] tile, int tileOff) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c30 = c00;
+    FloatVector c31 = c00;
+    FloatVector c40 = c00;
+    FloatVector c41 = c00;
+    FloatVector c50 = c00;
+    FloatVector c51 = c00;
+    FloatVector c60 = c00;
+    FloatVector c61 = c00;
+    FloatVector c70 = c00;
+    FloatVector c71 = c00;
+    FloatVector c80 = c00;
+    FloatVector c81 = c00;
+    FloatVector c90 = c00;
+    FloatVector c91 = c00;
+    FloatVector ca0 = c00;
+    FloatVector ca1 = c00;
+    FloatVector cb0 = c00;
+    FloatVector cb1 = c00;
+    FloatVector cc0 = c00;
+    FloatVector cc1 = c00;
+    FloatVector cd0 = c00;
+    FloatVector cd1 = c00;
+    for (int i = k0, ai = aOff + k0 * 14; i < k1; i++, ai += 14) {
+      int bi = bOff + rows[i];
+      FloatVector b0 = FloatVector.fromArray(S, b, bi);
+      FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+      FloatVector x0 = FloatVector.broadcast(S, a[ai]);
+      c00 = x0.fma(b0, c00);
+      c01 = x0.fma(b1, c01);
+      FloatVector x1 = FloatVector.broadcast(S, a[ai + 1]);
+      c10 = x1.fma(b0, c10);
+      c11 = x1.fma(b1, c11);
+      FloatVector x2 = FloatVector.broadcast(S, a[ai + 2]);
+      c20 = x2.fma(b0, c20);
+      c21 = x2.fma(b1, c21);
+      FloatVector x3 = FloatVector.broadcast(S, a[ai + 3]);
+      c30 = x3.fma(b0, c30);
+      c31 = x3.fma(b1, c31);
+      FloatVector x4 = FloatVector.broadcast(S, a[ai + 4]);
+      c40 = x4.fma(b0, c40);
+      c41 = x4.fma(b1, c41);
+      FloatVector x5 = FloatVector.broadcast(S, a[ai + 5]);
+      c50 = x5.fma(b0, c50);
+      c51 = x5.fma(b1, c51);
+      FloatVector x6 = FloatVector.broadcast(S, a[ai + 6]);
+      c60 = x6.fma(b0, c60);
+      c61 = x6.fma(b1, c61);
+      FloatVector x7 = FloatVector.broadcast(S, a[ai + 7]);
+      c70 = x7.fma(b0, c70);
+      c71 = x7.fma(b1, c71);
+      FloatVector x8 = FloatVector.broadcast(S, a[ai + 8]);
+      c80 = x8.fma(b0, c80);
+      c81 = x8.fma(b1, c81);
+      FloatVector x9 = FloatVector.broadcast(S, a[ai + 9]);
+      c90 = x9.fma(b0, c90);
+      c91 = x9.fma(b1, c91);
+      FloatVector xa = FloatVector.broadcast(S, a[ai + 10]);
+      ca0 = xa.fma(b0, ca0);
+      ca1 = xa.fma(b1, ca1);
+      FloatVector xb = FloatVector.broadcast(S, a[ai + 11]);
+      cb0 = xb.fma(b0, cb0);
+      cb1 = xb.fma(b1, cb1);
+      FloatVector xc = FloatVector.broadcast(S, a[ai + 12]);
+      cc0 = xc.fma(b0, cc0);
+      cc1 = xc.fma(b1, cc1);
+      FloatVector xd = FloatVector.broadcast(S, a[ai + 13]);
+      cd0 = xd.fma(b0, cd0);
+      cd1 = xd.fma(b1, cd1);
+    }
+    c00.intoArray(tile, tileOff);
+    c01.intoArray(tile, tileOff + L);
+    c10.intoArray(tile, tileOff + 2 * L);
+    c11.intoArray(tile, tileOff + 3 * L);
+    c20.intoArray(tile, tileOff + 4 * L);
+    c21.intoArray(tile, tileOff + 5 * L);
+    c30.intoArray(tile, tileOff + 6 * L);
+    c31.intoArray(tile, tileOff + 7 * L);
+    c40.intoArray(tile, tileOff + 8 * L);
+    c41.intoArray(tile, tileOff + 9 * L);
+    c50.intoArray(tile, tileOff + 10 * L);
+    c51.intoArray(tile, tileOff + 11 * L);
+    c60.intoArray(tile, tileOff + 12 * L);
+    c61.intoArray(tile, tileOff + 13 * L);
+    c70.intoArray(tile, tileOff + 14 * L);
+    c71.intoArray(tile, tileOff + 15 * L);
+    c80.intoArray(tile, tileOff + 16 * L);
+    c81.intoArray(tile, tileOff + 17 * L);
+    c90.intoArray(tile, tileOff + 18 * L);
+    c91.intoArray(tile, tileOff + 19 * L);
+    ca0.intoArray(tile, tileOff + 20 * L);
+    ca1.intoArray(tile, tileOff + 21 * L);
+    cb0.intoArray(tile, tileOff + 22 * L);
+    cb1.intoArray(tile, tileOff + 23 * L);
+    cc0.intoArray(tile, tileOff + 24 * L);
+    cc1.intoArray(tile, tileOff + 25 * L);
+    cd0.intoArray(tile, tileOff + 26 * L);
+    cd1.intoArray(tile, tileOff + 27 * L);
   }
 
   /** Adds {@code tile} to the partial sums of earlier reduction blocks in {@code acc}. */
