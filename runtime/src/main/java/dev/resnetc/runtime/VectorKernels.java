@@ -544,8 +544,13 @@ final class VectorKernels {
   /** The longest reduction that gets {@link #WIDE_SPAN} blocks: panels of 128 KB, in L2. */
   static final int WIDE_SPAN_MAX_REDUCTION = (128 << 10) / (WIDE_SPAN * NR * Float.BYTES);
 
-  /** The fewest whole {@link #WIDE_SPAN}s an image must hold. */
-  static final int WIDE_SPAN_MIN_TASKS = 8;
+  /**
+   * The fewest whole {@link #WIDE_SPAN}s an image must hold: 4, so that 56x56 qualifies with
+   * AVX-512 too (6 spans of 512 positions; AVX2 has 12 of 256). At 8, which left AVX-512 at
+   * {@link #SPAN}, ResNet-50's four 1x1 64->256 at 56x56 took 4.71-4.97 ms on one thread inside
+   * forward calls (three runs of {@code bench/run.sh layers}), at 4 they took 4.38.
+   */
+  static final int WIDE_SPAN_MIN_TASKS = 4;
 
   /** The fewest {@link #WIDE_SPAN} tasks a thread, over the batch. */
   static final int WIDE_SPAN_TASKS_PER_THREAD = 4;
