@@ -1254,6 +1254,9 @@ final class VectorKernels {
     }
   }
 
+  /** {@code tileEdge} of a whole F(4x4) tile: 4 rows, 4 columns. */
+  private static final byte WHOLE_4X4 = 4 << 4 | 4;
+
   /** Writes the outputs of tiles {@code [tFrom, tTo)} of the block one value at a time. */
   private static void storeTiles(ConvJob j, float[] y, int col0, int tFrom, int tTo, int chanOff,
       int ow) {
@@ -1263,10 +1266,35 @@ final class VectorKernels {
     int outAt = j.outOff + chanOff;
     int resAt = j.resOff + chanOff;
     boolean relu = j.relu;
+    float floor = relu ? 0f : Float.NEGATIVE_INFINITY; // max(v, floor) is v without ReLU
     for (int t = tFrom; t < tTo; t++) {
       int edge = j.tileEdge[col0 + t];
       int cols = edge & 15;
       int at = j.tileOut[col0 + t];
+      if (edge == WHOLE_4X4) {
+        // A whole F(4x4) tile, written out: the loops below run 4 times each, and cost more
+        // than their copies (with AVX-512 every F(4x4) tile takes this path).
+        for (int a = 0; a < 4; a++) {
+          int o = outAt + at + a * ow;
+          int yi = a * 4 * NR + t;
+          float v0 = y[yi];
+          float v1 = y[yi + NR];
+          float v2 = y[yi + 2 * NR];
+          float v3 = y[yi + 3 * NR];
+          if (res != null) {
+            int r = resAt + at + a * ow;
+            v0 += res[r];
+            v1 += res[r + 1];
+            v2 += res[r + 2];
+            v3 += res[r + 3];
+          }
+          out[o] = Math.max(v0, floor);
+          out[o + 1] = Math.max(v1, floor);
+          out[o + 2] = Math.max(v2, floor);
+          out[o + 3] = Math.max(v3, floor);
+        }
+        continue;
+      }
       for (int a = 0, rows = edge >> 4; a < rows; a++) {
         int o = outAt + at + a * ow;
         int r = resAt + at + a * ow;
