@@ -1576,25 +1576,26 @@ final class VectorKernels {
     for (int r = 0; r < rows; r++) {
       int at = outBase + r * plane;
       float bias = j.bias == null ? 0f : j.bias[m0 + r];
-      if (width == NR) {
-        for (int half = 0; half < NR; half += L) {
-          FloatVector v = FloatVector.fromArray(S, tile, r * NR + half).add(bias);
-          if (j.res != null) {
-            v = v.add(FloatVector.fromArray(S, j.res, j.resOff + at + half));
-          }
-          if (j.relu) {
-            v = v.max(zero);
-          }
-          v.intoArray(j.out, j.outOff + at + half);
+      // Whole vectors, then the rest of a partial block one value at a time (a 28-wide output
+      // row is one vector and 12 values with AVX-512; masked stores are not compiled to vector
+      // instructions on JDK 17's AVX2).
+      int whole = width / L * L;
+      for (int half = 0; half < whole; half += L) {
+        FloatVector v = FloatVector.fromArray(S, tile, r * NR + half).add(bias);
+        if (j.res != null) {
+          v = v.add(FloatVector.fromArray(S, j.res, j.resOff + at + half));
         }
-      } else {
-        for (int i = 0; i < width; i++) {
-          float v = tile[r * NR + i] + bias;
-          if (j.res != null) {
-            v += j.res[j.resOff + at + i];
-          }
-          j.out[j.outOff + at + i] = j.relu ? Math.max(v, 0f) : v;
+        if (j.relu) {
+          v = v.max(zero);
         }
+        v.intoArray(j.out, j.outOff + at + half);
+      }
+      for (int i = whole; i < width; i++) {
+        float v = tile[r * NR + i] + bias;
+        if (j.res != null) {
+          v += j.res[j.resOff + at + i];
+        }
+        j.out[j.outOff + at + i] = j.relu ? Math.max(v, 0f) : v;
       }
     }
   }
