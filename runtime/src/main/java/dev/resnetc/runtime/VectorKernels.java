@@ -936,7 +936,12 @@ final class VectorKernels {
     for (int n = 0; n < j.batch; n++) {
       int chan = j.inOff + (n * cin + ic) * h * w;
       for (int ty = 0; ty < tilesY; ty++) {
-        for (int r = 0; r < 6; r++) {
+        // Tile rows overlap by two input rows: the last two of the one before become the first
+        // two of this one, copied rather than split again.
+        if (ty > 0) {
+          System.arraycopy(rows, 4 * 4 * len, rows, 0, 2 * 4 * len);
+        }
+        for (int r = ty == 0 ? 0 : 2; r < 6; r++) {
           phases(j.in, chan, 4 * ty - p + r, h, w, p, 4, tilesX + 1, rows, r * 4 * len, len);
         }
         int at = ic * j.vStride + (n * tilesY + ty) * tilesX;
