@@ -9,8 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The Vector API path of the convolution: a packed GEMM with an {@link #MR} x 2-vector
  * register-blocked micro-kernel (6x16 with AVX2, 14x32 with AVX-512), and the epilogue (bias,
- * residual, ReLU) applied to each finished tile. Loaded only when the JVM has {@code jdk.incubator.vector};
- * {@link Kernels} chooses.
+ * residual, ReLU) applied to each finished tile. Loaded only when the JVM has
+ * {@code jdk.incubator.vector}; {@link Kernels} chooses.
  *
  * <p>A convolution is {@code out[m][p] = sum_k W[m][k] * col[k][p]} per image and group, with
  * {@code m} the output channel, {@code k = (ic, ky, kx)} and {@code p = (oy, ox)}. The weights are
