@@ -1259,8 +1259,9 @@ final class VectorKernels {
     }
   }
 
-  /** {@code tileEdge} of a whole F(4x4) tile: 4 rows, 4 columns. */
+  /** {@code tileEdge} of a whole F(4x4) tile: 4 rows, 4 columns; and of a whole F(2x2) one. */
   private static final byte WHOLE_4X4 = 4 << 4 | 4;
+  private static final byte WHOLE_2X2 = 2 << 4 | 2;
 
   /** Writes the outputs of tiles {@code [tFrom, tTo)} of the block one value at a time. */
   private static void storeTiles(ConvJob j, float[] y, int col0, int tFrom, int tTo, int chanOff,
@@ -1297,6 +1298,22 @@ final class VectorKernels {
           out[o + 1] = Math.max(v1, floor);
           out[o + 2] = Math.max(v2, floor);
           out[o + 3] = Math.max(v3, floor);
+        }
+        continue;
+      }
+      if (m == 2 && edge == WHOLE_2X2) { // the same for F(2x2) (F(4x4)'s corners can be 2x2)
+        for (int a = 0; a < 2; a++) {
+          int o = outAt + at + a * ow;
+          int yi = a * 2 * NR + t;
+          float v0 = y[yi];
+          float v1 = y[yi + NR];
+          if (res != null) {
+            int r = resAt + at + a * ow;
+            v0 += res[r];
+            v1 += res[r + 1];
+          }
+          out[o] = Math.max(v0, floor);
+          out[o + 1] = Math.max(v1, floor);
         }
         continue;
       }
