@@ -1259,9 +1259,8 @@ final class VectorKernels {
     }
   }
 
-  /** {@code tileEdge} of a whole F(4x4) tile: 4 rows, 4 columns; and of a whole F(2x2) one. */
+  /** {@code tileEdge} of a whole F(4x4) tile: 4 rows, 4 columns. */
   private static final byte WHOLE_4X4 = 4 << 4 | 4;
-  private static final byte WHOLE_2X2 = 2 << 4 | 2;
 
   /** Writes the outputs of tiles {@code [tFrom, tTo)} of the block one value at a time. */
   private static void storeTiles(ConvJob j, float[] y, int col0, int tFrom, int tTo, int chanOff,
@@ -1271,8 +1270,7 @@ final class VectorKernels {
     float[] res = j.res;
     int outAt = j.outOff + chanOff;
     int resAt = j.resOff + chanOff;
-    boolean relu = j.relu;
-    float floor = relu ? 0f : Float.NEGATIVE_INFINITY; // max(v, floor) is v without ReLU
+    float floor = j.relu ? 0f : Float.NEGATIVE_INFINITY; // max(v, floor) is v without ReLU
     for (int t = tFrom; t < tTo; t++) {
       int edge = j.tileEdge[col0 + t];
       int cols = edge & 15;
@@ -1301,41 +1299,17 @@ final class VectorKernels {
         }
         continue;
       }
-      if (m == 2 && edge == WHOLE_2X2) { // the same for F(2x2) (F(4x4)'s corners can be 2x2)
-        for (int a = 0; a < 2; a++) {
-          int o = outAt + at + a * ow;
-          int yi = a * 2 * NR + t;
-          float v0 = y[yi];
-          float v1 = y[yi + NR];
-          if (res != null) {
-            int r = resAt + at + a * ow;
-            v0 += res[r];
-            v1 += res[r + 1];
-          }
-          out[o] = Math.max(v0, floor);
-          out[o + 1] = Math.max(v1, floor);
-        }
-        continue;
-      }
       for (int a = 0, rows = edge >> 4; a < rows; a++) {
         int o = outAt + at + a * ow;
         int r = resAt + at + a * ow;
         int yi = a * m * NR + t;
-        if (res == null && relu) {
+        if (res == null) {
           for (int b = 0; b < cols; b++) {
-            out[o + b] = Math.max(y[yi + b * NR], 0f);
-          }
-        } else if (res == null) {
-          for (int b = 0; b < cols; b++) {
-            out[o + b] = y[yi + b * NR];
-          }
-        } else if (relu) {
-          for (int b = 0; b < cols; b++) {
-            out[o + b] = Math.max(y[yi + b * NR] + res[r + b], 0f);
+            out[o + b] = Math.max(y[yi + b * NR], floor);
           }
         } else {
           for (int b = 0; b < cols; b++) {
-            out[o + b] = y[yi + b * NR] + res[r + b];
+            out[o + b] = Math.max(y[yi + b * NR] + res[r + b], floor);
           }
         }
       }
@@ -1595,13 +1569,13 @@ final class VectorKernels {
   private static void epilogue(ConvJob j, float[] tile, int m0, int rows, int outBase, int plane,
       int width) {
     FloatVector zero = FloatVector.zero(S);
+    // Whole vectors, then the rest of a partial block one value at a time (a 28-wide output row
+    // is one vector and 12 values with AVX-512; masked stores are not compiled to vector
+    // instructions on JDK 17's AVX2).
+    int whole = width / L * L;
     for (int r = 0; r < rows; r++) {
       int at = outBase + r * plane;
       float bias = j.bias == null ? 0f : j.bias[m0 + r];
-      // Whole vectors, then the rest of a partial block one value at a time (a 28-wide output
-      // row is one vector and 12 values with AVX-512; masked stores are not compiled to vector
-      // instructions on JDK 17's AVX2).
-      int whole = width / L * L;
       for (int half = 0; half < whole; half += L) {
         FloatVector v = FloatVector.fromArray(S, tile, r * NR + half).add(bias);
         if (j.res != null) {
