@@ -172,7 +172,7 @@ public final class ConvBench implements Callable<Integer> {
     for (Algorithm a : Algorithm.values()) {
       boolean winograd = c.kernel() == 3 && c.stride() == 1 && c.dilation() == 1
           && c.groups() == 1;
-      if (a == Algorithm.DIRECT || winograd) {
+      if (!a.winograd() || winograd) {
         prepared.put(a, Kernels.prepare(c, weight, a));
       }
     }

@@ -20,18 +20,21 @@ class ConvBenchTest {
     assertThat(text).containsMatch("\\| 3x3 512 @7 \\| 1 \\| direct \\| [0-9.]+ \\| [0-9.]+ \\|"
         + " [0-9]+% \\|  \\|\\n");
     assertThat(text).containsMatch("\\| 3x3 512 @7 \\| 1 \\| winograd_2x2 \\| [0-9.]+ \\| [0-9.]+"
-        + " \\| [0-9]+% \\| yes \\|\\n");
+        + " \\| [0-9]+% \\|  \\|\\n");
     assertThat(text).contains("| 3x3 512 @7 | 1 | winograd_4x4 |");
+    assertThat(text).containsMatch("\\| 3x3 512 @7 \\| 1 \\| channels \\| [0-9.]+ \\| [0-9.]+"
+        + " \\| [0-9]+% \\| yes \\|\\n");
     assertThat(text).doesNotContain("stem");
   }
 
   @Test
-  void stridedConvolutionsHaveOnlyTheDirectKernel() {
+  void stridedConvolutionsHaveNoWinograd() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     new CommandLine(new ConvBench(new PrintStream(bytes, true, UTF_8)))
         .execute("--only", "3x3/2 64", "--rounds", "1", "--calls", "1");
     String text = bytes.toString(UTF_8);
     assertThat(text).contains("| 3x3/2 64->128 @56 | 1 | direct |");
+    assertThat(text).contains("| 3x3/2 64->128 @56 | 1 | channels |");
     assertThat(text).doesNotContain("winograd");
   }
 

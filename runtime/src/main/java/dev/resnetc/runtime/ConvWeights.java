@@ -13,7 +13,13 @@ public final class ConvWeights {
     /** Winograd F(2x2, 3x3) for stride-1 3x3 convolutions without groups or dilation. */
     WINOGRAD_2X2(2),
     /** Winograd F(4x4, 3x3), for the same convolutions: fewer products, more rounding. */
-    WINOGRAD_4X4(4);
+    WINOGRAD_4X4(4),
+    /**
+     * The packed GEMM turned around, for small images: output channels in the vectors and output
+     * positions broadcast, so that no column is padding where an image has few positions (7x7
+     * and 14x14) and each weight is read once per call.
+     */
+    CHANNELS(0);
 
     private final int tile;
 
@@ -21,7 +27,7 @@ public final class ConvWeights {
       this.tile = tile;
     }
 
-    /** Winograd's output tile size {@code m} (F(m x m, 3x3)), or 0 for the direct algorithm. */
+    /** Winograd's output tile size {@code m} (F(m x m, 3x3)), or 0 for the direct algorithms. */
     public int tile() {
       return tile;
     }
@@ -32,6 +38,11 @@ public final class ConvWeights {
      */
     public int valuesPerKernel() {
       return tile == 0 ? 9 : Winograd.positions(tile);
+    }
+
+    /** Whether this is one of the Winograd algorithms. */
+    public boolean winograd() {
+      return tile != 0;
     }
   }
 

@@ -55,17 +55,17 @@ public final class Kernels {
    */
   public static ConvWeights prepare(Conv2d c, float[] weight, ConvWeights.Algorithm algorithm) {
     requireLength("weight", weight, c.weightSize());
-    boolean winograd = algorithm != ConvWeights.Algorithm.DIRECT;
+    boolean winograd = algorithm.winograd();
     if (winograd && !Winograd.applies(c)) {
       throw new IllegalArgumentException("Winograd (" + algorithm + ") does not apply to " + c);
     }
     if (!VECTORIZED) {
       return new ConvWeights(c, weight, false, ConvWeights.Algorithm.DIRECT);
     }
-    return winograd
-        ? new ConvWeights(c, Winograd.transformWeights(c, weight, algorithm.tile()), true,
-            algorithm)
-        : new ConvWeights(c, VectorKernels.pack(c, weight), true, algorithm);
+    float[] prepared = winograd ? Winograd.transformWeights(c, weight, algorithm.tile())
+        : algorithm == ConvWeights.Algorithm.CHANNELS ? VectorKernels.packByChannel(c, weight)
+        : VectorKernels.pack(c, weight);
+    return new ConvWeights(c, prepared, true, algorithm);
   }
 
   /**
@@ -129,9 +129,12 @@ public final class Kernels {
       requireRange("residual", residual, resOff, (long) batch * c.outSize());
     }
     requireRange("out", out, outOff, (long) batch * c.outSize());
-    if (weight.algorithm != ConvWeights.Algorithm.DIRECT) {
+    if (weight.algorithm.winograd()) {
       VectorKernels.winograd(parallel, weight.algorithm.tile(), c, batch, in, inOff,
           weight.data, bias, residual, resOff, relu, out, outOff);
+    } else if (weight.algorithm == ConvWeights.Algorithm.CHANNELS) {
+      VectorKernels.byChannel(parallel, c, batch, in, inOff, weight.data, bias, residual, resOff,
+          relu, out, outOff);
     } else {
       VectorKernels.conv(parallel, c, batch, in, inOff, weight.data, bias, residual, resOff, relu,
           out, outOff);

@@ -31,6 +31,9 @@ import jdk.incubator.vector.VectorSpecies;
  *       first parallel phase, its transforms vectorized over {@link #L} tiles.
  * </ul>
  *
+ * <p>Small images turn the GEMM around ({@link #byChannel}): output positions are the rows,
+ * broadcast, and output channels the columns, loaded from weights packed {@code [k][NR]}.
+ *
  * <p>Tasks are (image, group, column block, channel split).
  */
 final class VectorKernels {
@@ -85,12 +88,14 @@ final class VectorKernels {
       float[] w2 = winograd ? Winograd.transformWeights(c, new float[c.weightSize()], 2) : null;
       float[] w4 = winograd ? Winograd.transformWeights(c, new float[c.weightSize()], 4) : null;
       float[] w = pack(c, new float[c.weightSize()]);
+      float[] wc = packByChannel(c, new float[c.weightSize()]);
       for (int i = 0; i < 2000; i++) {
         if (winograd) {
           winograd(one, 2, c, 1, in, 0, w2, bias, out, 0, true, out, 0);
           winograd(one, 4, c, 1, in, 0, w4, bias, out, 0, true, out, 0);
         } else {
           conv(one, c, 1, in, 0, w, bias, out, 0, true, out, 0);
+          byChannel(one, c, 1, in, 0, wc, bias, out, 0, true, out, 0);
         }
       }
     }
@@ -123,17 +128,30 @@ final class VectorKernels {
 
   /** The weights {@code [out, in/groups, k, k]} as the micro-kernel reads them. */
   static float[] pack(Conv2d c, float[] w) {
+    return pack(c, w, MR);
+  }
+
+  /**
+   * The weights as {@link #byChannel} reads them: panels of {@link #NR} output channels,
+   * {@code [g][m/NR][k][NR]}, which the micro-kernel loads as its two column vectors.
+   */
+  static float[] packByChannel(Conv2d c, float[] w) {
+    return pack(c, w, NR);
+  }
+
+  /** The weights in panels of {@code width} output channels, {@code [g][m/width][k][width]}. */
+  private static float[] pack(Conv2d c, float[] w, int width) {
     int groups = c.groups();
     int coutG = c.outChannels() / groups;
     int k = c.inChannels() / groups * c.kernel() * c.kernel();
-    int blocks = (coutG + MR - 1) / MR;
-    float[] p = new float[groups * blocks * k * MR];
+    int blocks = (coutG + width - 1) / width;
+    float[] p = new float[groups * blocks * k * width];
     for (int g = 0; g < groups; g++) {
       for (int m = 0; m < coutG; m++) {
         int src = (g * coutG + m) * k;
-        int dst = (g * blocks + m / MR) * k * MR + m % MR;
+        int dst = (g * blocks + m / width) * k * width + m % width;
         for (int i = 0; i < k; i++) {
-          p[dst + i * MR] = w[src + i];
+          p[dst + i * width] = w[src + i];
         }
       }
     }
@@ -167,6 +185,26 @@ final class VectorKernels {
   /** The arguments of one convolution call, reused by each calling thread. */
   private static final class ConvJob extends KernelCall {
     boolean winograd;
+    /**
+     * {@link #byChannel}: the columns are blocks of {@link #MR} output positions, read in place
+     * ({@link #halves}) or packed once into {@code shared} in a first parallel phase; tasks take
+     * (group, output-channel blocks) over every image of the call.
+     */
+    boolean byChannel;
+    /**
+     * {@link #byChannel} without im2col, where output rows are whole multiples of 7 wide: the
+     * micro-kernel reads each block's two 7-position halves in place ({@link #microKernelHalves}),
+     * from {@code source}: the input itself (1x1, stride 1), its subsampled copy (1x1 with a
+     * stride) or its padded phase planes (the direct path's {@code padded}).
+     */
+    boolean halves;
+    float[] source;
+    /** Where image 0, group 0 starts in {@code source}; floats between images and groups. */
+    int sourceOff;
+    int imageStride;
+    int groupStride;
+    /** Floats in {@code source} between the starts of two output rows. */
+    int sourceRow;
     /** Winograd's output tile size, 2 or 4. */
     int tileSize;
     /** Winograd's first phase: tasks transform one input channel each into {@code v}. */
@@ -230,6 +268,13 @@ final class VectorKernels {
         } else {
           winogradInput4(this, task, SCRATCH.get());
         }
+        return;
+      }
+      if (byChannel) {
+        int blocks = (c.outChannels() / c.groups() + NR - 1) / NR;
+        int split = task % rowSplits;
+        channelTile(this, task / rowSplits, blocks * split / rowSplits,
+            blocks * (split + 1) / rowSplits, SCRATCH.get());
         return;
       }
       int groups = winograd ? 1 : c.groups();
@@ -332,10 +377,15 @@ final class VectorKernels {
      */
     void run(Parallel par, int batch, int columns, float[] input, int inputOff, float[] residual,
         int residualOff, float[] output, int outputOff) {
-      pointwise = !winograd && c.kernel() == 1 && c.padding() == 0;
-      direct = !winograd && !pointwise && c.dilation() == 1 && c.outWidth() >= MIN_DIRECT_WIDTH;
+      pointwise = !winograd && !byChannel && c.kernel() == 1 && c.padding() == 0;
+      direct = !winograd && !byChannel && !pointwise && c.dilation() == 1
+          && c.outWidth() >= MIN_DIRECT_WIDTH;
       long perImage = (long) c.inChannels() * Float.BYTES;
-      if (winograd) {
+      long chunk = CHUNK_BYTES;
+      if (byChannel) {
+        perImage *= (long) c.kernel() * c.kernel() * ((columns + MR - 1) / MR * MR);
+        chunk = CHANNEL_CHUNK_BYTES;
+      } else if (winograd) {
         perImage *= (long) Winograd.positions(tileSize) * columns;
       } else if (direct) {
         perImage *= paddedChannel();
@@ -348,7 +398,7 @@ final class VectorKernels {
       // one at a time, their transformed input stays in L2.
       int images = perImage == 0 ? batch
           : winograd && columns % NR == 0 ? 1
-          : (int) Math.max(1, Math.min(batch, CHUNK_BYTES / perImage));
+          : (int) Math.max(1, Math.min(batch, chunk / perImage));
       for (int n = 0; n < batch; n += images) {
         runImages(par, Math.min(images, batch - n), columns, input, inputOff + n * c.inSize(),
             residual, residualOff + n * c.outSize(), output, outputOff + n * c.outSize());
@@ -364,6 +414,10 @@ final class VectorKernels {
       out = output;
       outOff = outputOff;
       try {
+        if (byChannel) {
+          runByChannel(par, batch);
+          return;
+        }
         if (direct) {
           prepareRows(batch);
           padding = true;
@@ -412,6 +466,71 @@ final class VectorKernels {
         transforming = false;
         release();
       }
+    }
+
+    /**
+     * {@link #byChannel} on {@code batch} images: pads their input (or packs their blocks of
+     * {@link #MR} positions) once, then splits each group's output channels between the tasks.
+     */
+    private void runByChannel(Parallel par, int batch) {
+      int groups = c.groups();
+      int cinG = c.inChannels() / groups;
+      int reduction = cinG * c.kernel() * c.kernel();
+      int plane = c.outHeight() * c.outWidth();
+      columnBlocks = (plane + MR - 1) / MR;
+      halves = MR == 14 && c.dilation() == 1 && c.outWidth() % 7 == 0;
+      if (halves) {
+        pointwise = c.kernel() == 1 && c.padding() == 0;
+        if (pointwise) {
+          int inPlane = c.inHeight() * c.inWidth();
+          source = in;
+          sourceOff = inOff;
+          imageStride = c.inChannels() * inPlane;
+          if (c.stride() > 1) {
+            if (padded.length < batch * c.inChannels() * plane) {
+              padded = new float[batch * c.inChannels() * plane];
+            }
+            padding = true;
+            par.run(batch * c.inChannels(), this);
+            padding = false;
+            source = padded;
+            sourceOff = 0;
+            imageStride = c.inChannels() * plane;
+          }
+          int channel = imageStride / c.inChannels();
+          if (rowOffsets.length < reduction) {
+            rowOffsets = new int[reduction];
+          }
+          for (int i = 0; i < reduction; i++) {
+            rowOffsets[i] = i * channel;
+          }
+          groupStride = cinG * channel;
+          sourceRow = c.outWidth();
+        } else {
+          prepareRows(batch);
+          padding = true;
+          par.run(batch * c.inChannels(), this);
+          padding = false;
+          source = padded;
+          sourceOff = 0;
+          imageStride = c.inChannels() * paddedChannel();
+          groupStride = cinG * paddedChannel();
+          sourceRow = c.stride() * phaseWidth();
+        }
+      } else {
+        int tiles = batch * groups * columnBlocks;
+        if (shared.length < tiles * reduction * MR) {
+          shared = new float[tiles * reduction * MR];
+        }
+        packing = true;
+        par.run(tiles, this);
+        packing = false;
+      }
+      int blocks = (c.outChannels() / groups + NR - 1) / NR;
+      this.batch = batch;
+      rowSplits = Math.max(1, Math.min(blocks, TASKS_PER_THREAD * par.threads() / groups));
+      par.run(groups * rowSplits, this);
+      source = null;
     }
 
     /**
@@ -625,6 +744,7 @@ final class VectorKernels {
       float[] bias, float[] res, int resOff, boolean relu, float[] out, int outOff) {
     ConvJob job = JOBS.get();
     job.winograd = false;
+    job.byChannel = false;
     job.c = c;
     job.w = packed;
     job.bias = bias;
@@ -692,7 +812,7 @@ final class VectorKernels {
         panel = scratch.panel(k * NR);
         panelOff = 0;
         int inBase = j.inOff + (n * c.inChannels() + g * cinG) * c.inHeight() * c.inWidth();
-        packColumns(c, j.in, inBase, p0, width, cinG, panel, 0, scratch);
+        packColumns(c, j.in, inBase, p0, width, cinG, panel, 0, NR, scratch);
         rows = scratch.packedRows(k);
       }
       panels[t] = panel;
@@ -730,6 +850,96 @@ final class VectorKernels {
   }
 
   /**
+   * The convolution with output channels in the vectors ({@link ConvWeights.Algorithm#CHANNELS}),
+   * for small images: the micro-kernel's {@link #MR} rows are output positions, broadcast, and its
+   * two column vectors are {@link #NR} output channels of the weights {@link #packByChannel}
+   * packed. Where output rows are multiples of 7 wide (and {@code MR} is 14), each block of 14
+   * positions is two runs of 7, read in place from the input or its padded phase planes, so a
+   * stride costs nothing; elsewhere im2col packs the blocks into {@code [k][MR]} panels. A 7x7
+   * image is 4 blocks (56 columns for its 49 positions, where {@link #conv} computes 64), a 14x14
+   * one 14 (196, where {@link #conv} computes 224). A task takes its weight panels one at a time
+   * over every block of the call's images, so each weight is read from memory once per call
+   * (per {@link #CHANNEL_CHUNK_BYTES} of input).
+   */
+  static void byChannel(Parallel par, Conv2d c, int batch, float[] in, int inOff, float[] packed,
+      float[] bias, float[] res, int resOff, boolean relu, float[] out, int outOff) {
+    ConvJob job = JOBS.get();
+    job.winograd = false;
+    job.byChannel = true;
+    job.c = c;
+    job.w = packed;
+    job.bias = bias;
+    job.relu = relu;
+    job.run(par, batch, c.outHeight() * c.outWidth(), in, inOff, res, resOff, out, outOff);
+  }
+
+  /**
+   * How many bytes of packed or padded input {@link #byChannel} makes at once, batch permitting:
+   * each of a task's weight panels then passes over the position blocks of all those images.
+   * Against {@link #CHUNK_BYTES} (2 MB), with this algorithm on the 7x7 layers only and their
+   * positions packed, ResNet-18 at batch 8 took 0.96-0.97 times as long with
+   * {@code bench/against.sh}, ResNet-50 0.98-0.99.
+   */
+  static final long CHANNEL_CHUNK_BYTES = 8 << 20;
+
+  /**
+   * The reduction block of {@link #byChannel}: a weight panel of {@code CHANNEL_KC} rows (32 KB
+   * with AVX-512) stays in L1 while every position block of the image passes over it.
+   */
+  static final int CHANNEL_KC = 256;
+
+  /**
+   * Output-channel blocks {@code [cbFrom, cbTo)} of group {@code g}, each over every position
+   * block of every image of the call, one reduction block at a time.
+   */
+  private static void channelTile(ConvJob j, int g, int cbFrom, int cbTo, Scratch s) {
+    Conv2d c = j.c;
+    int groups = c.groups();
+    int coutG = c.outChannels() / groups;
+    int k = c.inChannels() / groups * c.kernel() * c.kernel();
+    int plane = c.outHeight() * c.outWidth();
+    int positionBlocks = j.columnBlocks;
+    int channelBlocks = (coutG + NR - 1) / NR;
+    int[] rows = j.halves ? j.rowOffsets : s.packedRows(k);
+    float[] tile = s.tile;
+    float[] acc = k > CHANNEL_KC ? s.acc(j.batch * positionBlocks * MR * NR) : null;
+    for (int cb = cbFrom; cb < cbTo; cb++) {
+      int m0 = g * coutG + cb * NR;
+      int channels = Math.min(NR, coutG - cb * NR);
+      int weights = (g * channelBlocks + cb) * k * NR;
+      for (int k0 = 0; k0 < k; k0 += CHANNEL_KC) {
+        int k1 = Math.min(k, k0 + CHANNEL_KC);
+        for (int npb = 0; npb < j.batch * positionBlocks; npb++) {
+          int n = npb / positionBlocks;
+          int pb = npb % positionBlocks;
+          if (j.halves) {
+            int ow = c.outWidth();
+            int at = j.sourceOff + n * j.imageStride + g * j.groupStride;
+            int p = pb * MR;
+            int q = p + 7 < plane ? p + 7 : p;
+            microKernelHalves(j.source, at + p / ow * j.sourceRow + p % ow,
+                at + q / ow * j.sourceRow + q % ow, rows, j.w, weights, k0, k1, tile, 0);
+          } else {
+            int panel = ((n * groups + g) * positionBlocks + pb) * k * MR;
+            microKernel(j.shared, panel, j.w, weights, rows, k0, k1, channels, tile, 0);
+          }
+          if (acc != null) {
+            int accOff = npb * MR * NR;
+            accumulate(tile, k0 == 0, acc, accOff);
+            if (k1 < k) {
+              continue;
+            }
+            System.arraycopy(acc, accOff, tile, 0, MR * NR);
+          }
+          int p0 = pb * MR;
+          epilogueByChannel(j, tile, m0, channels, (n * c.outChannels() + m0) * plane + p0, plane,
+              Math.min(MR, plane - p0));
+        }
+      }
+    }
+  }
+
+  /**
    * Copies {@code width} columns of {@code k} rows {@code plane} apart into {@code blocks}
    * panels {@code [k][NR]} one after the other, zero beyond {@code width}. Each row is read as
    * one contiguous run of up to {@code blocks * NR} floats.
@@ -762,19 +972,20 @@ final class VectorKernels {
     int jb = task % j.columnBlocks;
     int g = (task / j.columnBlocks) % groups;
     int n = task / j.columnBlocks / groups;
-    int p0 = jb * NR;
+    int cols = j.byChannel ? MR : NR;
+    int p0 = jb * cols;
     int inBase = j.inOff + (n * c.inChannels() + g * cinG) * c.inHeight() * c.inWidth();
-    packColumns(c, j.in, inBase, p0, Math.min(NR, plane - p0), cinG, j.shared, task * k * NR,
-        SCRATCH.get());
+    packColumns(c, j.in, inBase, p0, Math.min(cols, plane - p0), cinG, j.shared, task * k * cols,
+        cols, SCRATCH.get());
   }
 
   /**
-   * im2col of {@code width} output positions from {@code p0}, zero beyond, as {@code [k][NR]}. The
-   * positions fall into a few runs along output rows; for stride 1 each run is a contiguous piece
-   * of an input row, copied at once with its out-of-image ends zeroed.
+   * im2col of {@code width} output positions from {@code p0}, zero beyond, as {@code [k][cols]}.
+   * The positions fall into a few runs along output rows; for stride 1 each run is a contiguous
+   * piece of an input row, copied at once with its out-of-image ends zeroed.
    */
   private static void packColumns(Conv2d c, float[] in, int inBase, int p0, int width, int cinG,
-      float[] panel, int panelOff, Scratch scratch) {
+      float[] panel, int panelOff, int cols, Scratch scratch) {
     int h = c.inHeight();
     int w = c.inWidth();
     int ow = c.outWidth();
@@ -799,7 +1010,7 @@ final class VectorKernels {
     for (int ic = 0, dst = panelOff; ic < cinG; ic++) {
       int chan = inBase + ic * h * w;
       for (int ky = 0; ky < ks; ky++) {
-        for (int kx = 0; kx < ks; kx++, dst += NR) {
+        for (int kx = 0; kx < ks; kx++, dst += cols) {
           for (int r = 0; r < runs; r++) {
             int at = dst + runStart[r];
             int len = scratch.runLength[r];
@@ -826,7 +1037,7 @@ final class VectorKernels {
               split(in, row, w, ix0, s, len, panel, at);
             }
           }
-          for (int q = width; q < NR; q++) {
+          for (int q = width; q < cols; q++) {
             panel[dst + q] = 0f;
           }
         }
@@ -843,6 +1054,7 @@ final class VectorKernels {
       float[] u, float[] bias, float[] res, int resOff, boolean relu, float[] out, int outOff) {
     ConvJob job = JOBS.get();
     job.winograd = true;
+    job.byChannel = false;
     job.tileSize = m;
     job.c = c;
     job.w = u;
@@ -1497,6 +1709,120 @@ final class VectorKernels {
   }
 
   /**
+   * {@link #microKernel14} for {@link #byChannel} reading its positions in place: rows 0-6 are the
+   * 7 positions from {@code first + rows[i]} and rows 7-13 the 7 from {@code second + rows[i]}
+   * (two halves of an output row, or two 7-wide output rows), and the two column vectors are
+   * {@link #NR} output channels of the packed weights, {@code [k][NR]} from {@code bOff}.
+   */
+  private static void microKernelHalves(float[] a, int first, int second, int[] rows,
+      float[] b, int bOff, int k0, int k1, float[] tile, int tileOff) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c30 = c00;
+    FloatVector c31 = c00;
+    FloatVector c40 = c00;
+    FloatVector c41 = c00;
+    FloatVector c50 = c00;
+    FloatVector c51 = c00;
+    FloatVector c60 = c00;
+    FloatVector c61 = c00;
+    FloatVector c70 = c00;
+    FloatVector c71 = c00;
+    FloatVector c80 = c00;
+    FloatVector c81 = c00;
+    FloatVector c90 = c00;
+    FloatVector c91 = c00;
+    FloatVector ca0 = c00;
+    FloatVector ca1 = c00;
+    FloatVector cb0 = c00;
+    FloatVector cb1 = c00;
+    FloatVector cc0 = c00;
+    FloatVector cc1 = c00;
+    FloatVector cd0 = c00;
+    FloatVector cd1 = c00;
+    for (int i = k0, bi = bOff + k0 * NR; i < k1; i++, bi += NR) {
+      int a0 = first + rows[i];
+      int a1 = second + rows[i];
+      FloatVector b0 = FloatVector.fromArray(S, b, bi);
+      FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+      FloatVector x0 = FloatVector.broadcast(S, a[a0]);
+      c00 = x0.fma(b0, c00);
+      c01 = x0.fma(b1, c01);
+      FloatVector x1 = FloatVector.broadcast(S, a[a0 + 1]);
+      c10 = x1.fma(b0, c10);
+      c11 = x1.fma(b1, c11);
+      FloatVector x2 = FloatVector.broadcast(S, a[a0 + 2]);
+      c20 = x2.fma(b0, c20);
+      c21 = x2.fma(b1, c21);
+      FloatVector x3 = FloatVector.broadcast(S, a[a0 + 3]);
+      c30 = x3.fma(b0, c30);
+      c31 = x3.fma(b1, c31);
+      FloatVector x4 = FloatVector.broadcast(S, a[a0 + 4]);
+      c40 = x4.fma(b0, c40);
+      c41 = x4.fma(b1, c41);
+      FloatVector x5 = FloatVector.broadcast(S, a[a0 + 5]);
+      c50 = x5.fma(b0, c50);
+      c51 = x5.fma(b1, c51);
+      FloatVector x6 = FloatVector.broadcast(S, a[a0 + 6]);
+      c60 = x6.fma(b0, c60);
+      c61 = x6.fma(b1, c61);
+      FloatVector x7 = FloatVector.broadcast(S, a[a1]);
+      c70 = x7.fma(b0, c70);
+      c71 = x7.fma(b1, c71);
+      FloatVector x8 = FloatVector.broadcast(S, a[a1 + 1]);
+      c80 = x8.fma(b0, c80);
+      c81 = x8.fma(b1, c81);
+      FloatVector x9 = FloatVector.broadcast(S, a[a1 + 2]);
+      c90 = x9.fma(b0, c90);
+      c91 = x9.fma(b1, c91);
+      FloatVector xa = FloatVector.broadcast(S, a[a1 + 3]);
+      ca0 = xa.fma(b0, ca0);
+      ca1 = xa.fma(b1, ca1);
+      FloatVector xb = FloatVector.broadcast(S, a[a1 + 4]);
+      cb0 = xb.fma(b0, cb0);
+      cb1 = xb.fma(b1, cb1);
+      FloatVector xc = FloatVector.broadcast(S, a[a1 + 5]);
+      cc0 = xc.fma(b0, cc0);
+      cc1 = xc.fma(b1, cc1);
+      FloatVector xd = FloatVector.broadcast(S, a[a1 + 6]);
+      cd0 = xd.fma(b0, cd0);
+      cd1 = xd.fma(b1, cd1);
+    }
+    c00.intoArray(tile, tileOff);
+    c01.intoArray(tile, tileOff + L);
+    c10.intoArray(tile, tileOff + 2 * L);
+    c11.intoArray(tile, tileOff + 3 * L);
+    c20.intoArray(tile, tileOff + 4 * L);
+    c21.intoArray(tile, tileOff + 5 * L);
+    c30.intoArray(tile, tileOff + 6 * L);
+    c31.intoArray(tile, tileOff + 7 * L);
+    c40.intoArray(tile, tileOff + 8 * L);
+    c41.intoArray(tile, tileOff + 9 * L);
+    c50.intoArray(tile, tileOff + 10 * L);
+    c51.intoArray(tile, tileOff + 11 * L);
+    c60.intoArray(tile, tileOff + 12 * L);
+    c61.intoArray(tile, tileOff + 13 * L);
+    c70.intoArray(tile, tileOff + 14 * L);
+    c71.intoArray(tile, tileOff + 15 * L);
+    c80.intoArray(tile, tileOff + 16 * L);
+    c81.intoArray(tile, tileOff + 17 * L);
+    c90.intoArray(tile, tileOff + 18 * L);
+    c91.intoArray(tile, tileOff + 19 * L);
+    ca0.intoArray(tile, tileOff + 20 * L);
+    ca1.intoArray(tile, tileOff + 21 * L);
+    cb0.intoArray(tile, tileOff + 22 * L);
+    cb1.intoArray(tile, tileOff + 23 * L);
+    cc0.intoArray(tile, tileOff + 24 * L);
+    cc1.intoArray(tile, tileOff + 25 * L);
+    cd0.intoArray(tile, tileOff + 26 * L);
+    cd1.intoArray(tile, tileOff + 27 * L);
+  }
+
+  /**
    * {@link #microKernel14} over one vector of columns: 14 accumulators. In a throw-away harness
    * it made 120-133 GFLOP/s on one AVX-512 core against 157-182 for the full kernel, which on a
    * block with at most 16 columns does half its work for nothing.
@@ -1548,6 +1874,27 @@ final class VectorKernels {
     cb.intoArray(tile, tileOff + 11 * NR);
     cc.intoArray(tile, tileOff + 12 * NR);
     cd.intoArray(tile, tileOff + 13 * NR);
+  }
+
+  /**
+   * {@link #epilogue} of a {@link #byChannel} tile, whose rows are {@code positions} output
+   * positions and whose columns are {@code channels} output channels from {@code m0}: each
+   * channel's positions are written one value at a time, {@code plane} apart from the next
+   * channel's.
+   */
+  private static void epilogueByChannel(ConvJob j, float[] tile, int m0, int channels,
+      int outBase, int plane, int positions) {
+    for (int ch = 0; ch < channels; ch++) {
+      int at = outBase + ch * plane;
+      float bias = j.bias == null ? 0f : j.bias[m0 + ch];
+      for (int t = 0; t < positions; t++) {
+        float v = tile[t * NR + ch] + bias;
+        if (j.res != null) {
+          v += j.res[j.resOff + at + t];
+        }
+        j.out[j.outOff + at + t] = j.relu ? Math.max(v, 0f) : v;
+      }
+    }
   }
 
   /** Adds {@code tile} to the partial sums of earlier reduction blocks in {@code acc}. */

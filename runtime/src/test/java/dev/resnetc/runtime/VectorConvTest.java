@@ -95,7 +95,7 @@ class VectorConvTest {
     // padding 0-2) the largest error was 4.1e-7 times the terms for F(2x2, 3x3) and 1.8e-5 for
     // F(4x4, 3x3), whose transforms have larger entries; the bounds leave room above those.
     float[] terms = null;
-    if (algorithm != ConvWeights.Algorithm.DIRECT) {
+    if (algorithm.winograd()) {
       terms = new float[size + 7];
       Kernels.conv2d(c, batch, abs(in), 5, abs(w), b == null ? null : abs(b),
           res == null ? null : abs(res), 3, false, terms, 7);
@@ -224,6 +224,72 @@ class VectorConvTest {
   @Test
   void matchesScalarWithGroupsAndDilation() {
     check(new Conv2d(8, 10, 10, 12, 3, 1, 2, 2, 4), 2, true, false, true, 2);
+  }
+
+  private void checkByChannel(Conv2d c, int batch, boolean bias, boolean residual, boolean relu,
+      int threads) {
+    check(c, batch, bias, residual, relu, threads, ConvWeights.Algorithm.CHANNELS);
+  }
+
+  @Test
+  void byChannelMatchesScalarAroundTileSizes() {
+    int l = VectorKernels.L;
+    int nr = VectorKernels.NR;
+    // Output channels around the vector and the two-vector block; output rows read in place
+    // (multiples of 7, whose blocks are two 7-wide halves: of one row, of two rows, or the last
+    // half of an odd number of them) and rows packed by im2col (the others), with tails.
+    for (int cout : new int[] {1, l - 1, l, l + 1, nr - 1, nr, nr + 1, 2 * nr + 3}) {
+      for (int hw : new int[] {1, 5, 7, 13, 14, 15, 21, 28}) {
+        checkByChannel(new Conv2d(3, hw, hw, cout, 3, 1, 1, 1, 1), 2, true, true, true, 1);
+      }
+    }
+    for (int h : new int[] {1, 2, 3, 4}) {
+      checkByChannel(new Conv2d(5, h, 7, 9, 3, 1, 1, 1, 1), 1, true, false, true, 1);
+      checkByChannel(new Conv2d(5, h, 14, 9, 1, 1, 0, 1, 1), 2, false, true, false, 1);
+    }
+  }
+
+  @Test
+  void byChannelMatchesScalarForResNetShapes() {
+    checkByChannel(new Conv2d(16, 14, 14, 40, 3, 1, 1, 1, 1), 2, true, true, true, 2);
+    checkByChannel(new Conv2d(16, 14, 14, 40, 3, 2, 1, 1, 1), 1, true, false, true, 2);
+    checkByChannel(new Conv2d(16, 28, 28, 40, 3, 2, 1, 1, 1), 3, false, true, true, 2);
+    checkByChannel(new Conv2d(24, 7, 7, 70, 1, 1, 0, 1, 1), 2, true, true, true, 2);
+    checkByChannel(new Conv2d(24, 14, 14, 70, 1, 2, 0, 1, 1), 3, true, false, false, 2);
+    checkByChannel(new Conv2d(24, 13, 13, 70, 1, 2, 0, 1, 1), 1, false, true, true, 2);
+    checkByChannel(new Conv2d(3, 28, 28, 16, 7, 2, 3, 1, 1), 2, true, false, true, 2);
+  }
+
+  @Test
+  void byChannelMatchesScalarWhenTheReductionSpansSeveralBlocks() {
+    int k = VectorKernels.CHANNEL_KC;
+    checkByChannel(new Conv2d(k + 3, 7, 7, 33, 1, 1, 0, 1, 1), 2, true, true, true, 2);
+    checkByChannel(new Conv2d(2 * k / 9 + 1, 14, 14, 20, 3, 1, 1, 1, 1), 1, false, true, true, 1);
+    checkByChannel(new Conv2d(3 * k, 5, 5, 17, 1, 1, 0, 1, 1), 3, true, false, false, 2);
+  }
+
+  @Test
+  void byChannelMatchesScalarWithGroupsAndDilation() {
+    checkByChannel(new Conv2d(8, 14, 14, 12, 3, 1, 2, 2, 4), 2, true, true, true, 2);
+    checkByChannel(new Conv2d(8, 14, 14, 64, 3, 1, 1, 1, 2), 1, true, false, true, 2);
+    checkByChannel(new Conv2d(12, 7, 7, 12, 1, 1, 0, 1, 3), 2, false, true, true, 1);
+  }
+
+  @Test
+  void byChannelResidualMayBeTheOutputItself() {
+    Conv2d c = new Conv2d(6, 7, 7, 20, 3, 1, 1, 1, 1);
+    float[] in = random(random, c.inSize());
+    float[] w = random(random, c.weightSize());
+    float[] res = random(random, c.outSize());
+    float[] expected = new float[c.outSize()];
+    Kernels.conv2d(c, 1, in, 0, w, null, res, 0, true, expected, 0);
+    float[] inPlace = res.clone();
+    Kernels.conv2d(Parallel.of(2), c, 1, in, 0,
+        Kernels.prepare(c, w, ConvWeights.Algorithm.CHANNELS), null, inPlace, 0, true, inPlace,
+        0);
+    for (int i = 0; i < expected.length; i++) {
+      assertThat(inPlace[i]).isWithin(1e-4f).of(expected[i]);
+    }
   }
 
   private static final ConvWeights.Algorithm[] WINOGRAD = {

@@ -53,16 +53,25 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
    * F(4x4, 3x3) 4 times fewer, F(2x2, 3x3) 2.25 times. With its transforms vectorized it beats the
    * direct packed GEMM on every such ResNet layer with at least 32 input channels, and loses on
    * narrower ones, where the transforms outweigh the products saved. The larger tile wins where
-   * an image has at least 16 of them (14x14 and up); on smaller maps most of its tiles would
-   * be padding (docs/PERFORMANCE.md).
+   * an image has at least 16 of them; on smaller maps most of its tiles would be padding.
+   *
+   * <p>Layers with a kernel larger than 1x1 and output rows at most {@link #MAX_CHANNELS_WIDTH}
+   * wide take {@link ConvWeights.Algorithm#CHANNELS} instead, unless Winograd F(4x4) has more
+   * than 16 tiles an image: the direct convolution with output channels in the vectors, which
+   * wastes no columns on small images and reads each weight once per call. That covers ResNet's
+   * 3x3 layers at 14x14 and 7x7 and its strided 3x3 layers (docs/PERFORMANCE.md).
    */
   public static ConvWeights.Algorithm algorithm(Conv2d c) {
     boolean winograd = c.kernel() == 3 && c.stride() == 1 && c.dilation() == 1
         && c.groups() == 1 && c.inChannels() >= MIN_WINOGRAD_CHANNELS;
+    int tiles4 = ((c.outHeight() + 3) / 4) * ((c.outWidth() + 3) / 4);
+    if (c.kernel() > 1 && c.outWidth() <= MAX_CHANNELS_WIDTH
+        && !(winograd && tiles4 > MIN_WINOGRAD_4X4_TILES)) {
+      return ConvWeights.Algorithm.CHANNELS;
+    }
     if (!winograd) {
       return ConvWeights.Algorithm.DIRECT;
     }
-    int tiles4 = ((c.outHeight() + 3) / 4) * ((c.outWidth() + 3) / 4);
     return tiles4 >= MIN_WINOGRAD_4X4_TILES ? ConvWeights.Algorithm.WINOGRAD_4X4
         : ConvWeights.Algorithm.WINOGRAD_2X2;
   }
@@ -88,6 +97,13 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
 
   /** The fewest 4x4 tiles per image for which F(4x4, 3x3) measured faster than F(2x2, 3x3). */
   static final int MIN_WINOGRAD_4X4_TILES = 16;
+
+  /**
+   * The widest output rows for which {@link ConvWeights.Algorithm#CHANNELS} measured faster than
+   * the direct kernel on strided 3x3 layers: 28 (ResNet-50's 3x3/2 128->128 into 28x28 took 0.91
+   * times as long alone, its 3x3/2 layers into 14x14 and 7x7 0.62-0.71).
+   */
+  static final int MAX_CHANNELS_WIDTH = 28;
 
   /** A BatchNorm folded into the layer before it. */
   public record Folded(String batchNorm, double eps) {}

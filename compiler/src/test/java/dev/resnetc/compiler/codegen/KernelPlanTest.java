@@ -17,19 +17,40 @@ class KernelPlanTest {
   void stride1ThreeByThreeLayersRunWinogradWithTheLargerTileOnLargerMaps() {
     assertThat(of(64, 56, 3, 1)).isEqualTo(Algorithm.WINOGRAD_4X4);
     assertThat(of(128, 28, 3, 1)).isEqualTo(Algorithm.WINOGRAD_4X4);
-    assertThat(of(256, 14, 3, 1)).isEqualTo(Algorithm.WINOGRAD_4X4);
-    assertThat(of(32, 16, 3, 1)).isEqualTo(Algorithm.WINOGRAD_4X4);
-    // 7x7 and 8x8 maps have 4 tiles of 4x4 (mostly padding) but 16 of 2x2
-    assertThat(of(512, 7, 3, 1)).isEqualTo(Algorithm.WINOGRAD_2X2);
-    assertThat(of(64, 8, 3, 1)).isEqualTo(Algorithm.WINOGRAD_2X2);
+    assertThat(of(32, 32, 3, 1)).isEqualTo(Algorithm.WINOGRAD_4X4);
+    // wider than MAX_CHANNELS_WIDTH: 2 x 10 tiles of 4x4, or a single row of 10
+    assertThat(KernelPlan.algorithm(new Conv2d(64, 8, 40, 64, 3, 1, 1, 1, 1)))
+        .isEqualTo(Algorithm.WINOGRAD_4X4);
+    assertThat(KernelPlan.algorithm(new Conv2d(64, 3, 40, 64, 3, 1, 1, 1, 1)))
+        .isEqualTo(Algorithm.WINOGRAD_2X2);
+  }
+
+  @Test
+  void smallImagesRunWithOutputChannelsInTheVectors() {
+    // stride 1 with at most 16 tiles of 4x4: ResNet's 14x14 and 7x7 layers, CIFAR's 16x16, 8x8
+    assertThat(of(256, 14, 3, 1)).isEqualTo(Algorithm.CHANNELS);
+    assertThat(of(512, 7, 3, 1)).isEqualTo(Algorithm.CHANNELS);
+    assertThat(of(32, 16, 3, 1)).isEqualTo(Algorithm.CHANNELS);
+    assertThat(of(64, 8, 3, 1)).isEqualTo(Algorithm.CHANNELS);
+    assertThat(of(16, 28, 3, 1)).isEqualTo(Algorithm.CHANNELS); // too few channels for Winograd
+    // strided layers into outputs at most 28 wide, grouped and dilated ones too
+    assertThat(of(64, 56, 3, 2)).isEqualTo(Algorithm.CHANNELS);
+    assertThat(of(512, 14, 3, 2)).isEqualTo(Algorithm.CHANNELS);
+    assertThat(KernelPlan.algorithm(new Conv2d(64, 14, 14, 64, 3, 1, 2, 2, 1)))
+        .isEqualTo(Algorithm.CHANNELS);
+    assertThat(KernelPlan.algorithm(new Conv2d(64, 14, 14, 64, 3, 1, 1, 1, 2)))
+        .isEqualTo(Algorithm.CHANNELS);
   }
 
   @Test
   void otherLayersRunTheDirectKernel() {
-    assertThat(of(16, 32, 3, 1)).isEqualTo(Algorithm.DIRECT); // too few channels
-    assertThat(of(64, 56, 3, 2)).isEqualTo(Algorithm.DIRECT);
+    assertThat(of(16, 32, 3, 1)).isEqualTo(Algorithm.DIRECT); // too few channels, 32 wide
+    assertThat(of(64, 58, 3, 2)).isEqualTo(Algorithm.DIRECT); // 29 wide
     assertThat(of(64, 56, 1, 1)).isEqualTo(Algorithm.DIRECT);
+    assertThat(of(512, 7, 1, 1)).isEqualTo(Algorithm.DIRECT); // 1x1 stays direct
+    assertThat(of(1024, 14, 1, 2)).isEqualTo(Algorithm.DIRECT);
     assertThat(of(64, 56, 7, 1)).isEqualTo(Algorithm.DIRECT);
+    assertThat(of(3, 224, 7, 2)).isEqualTo(Algorithm.DIRECT); // ResNet's stem
     assertThat(KernelPlan.algorithm(new Conv2d(64, 56, 56, 64, 3, 1, 2, 2, 1)))
         .isEqualTo(Algorithm.DIRECT); // dilated
     assertThat(KernelPlan.algorithm(new Conv2d(64, 56, 56, 64, 3, 1, 1, 1, 2)))
