@@ -101,9 +101,9 @@ class MainTest {
     Result r = run("compile", r18.toString(), "-o", dir.resolve("out").toString(), "--report");
     assertThat(r.status()).isEqualTo(0);
     // 3x3 stride-1 layers: 4 at 56x56 and 3 at 28x28 on Winograd F(4x4), 3 at 14x14 and 3 at
-    // 7x7 with output channels in the vectors, as the 3 strided 3x3 layers; the stem and the
-    // 3 projections direct
-    assertThat(r.out()).contains("convolutions: 4 direct, 7 winograd_4x4, 9 channels\n");
+    // 7x7 with output channels in the vectors, as the 3 strided 3x3 layers and the 2 1x1
+    // projections into 14x14 and 7x7; the stem and the projection into 28x28 direct
+    assertThat(r.out()).contains("convolutions: 2 direct, 7 winograd_4x4, 11 channels\n");
     long extra = 4 * 64 * 64 + 3 * 128 * 128; // times 36 - 9 floats
     assertThat(r.out()).contains("winograd weight memory: +"
         + extra * 27 * Float.BYTES + " bytes over the weight file\n");

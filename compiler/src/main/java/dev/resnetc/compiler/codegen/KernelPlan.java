@@ -57,16 +57,19 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
    *
    * <p>Layers with a kernel larger than 1x1 and output rows at most {@link #MAX_CHANNELS_WIDTH}
    * wide take {@link ConvWeights.Algorithm#CHANNELS} instead, unless Winograd F(4x4) has more
-   * than 16 tiles an image: the direct convolution with output channels in the vectors, which
-   * wastes no columns on small images and reads each weight once per call. That covers ResNet's
-   * 3x3 layers at 14x14 and 7x7 and its strided 3x3 layers (docs/PERFORMANCE.md).
+   * than 16 tiles an image, and so do 1x1 layers with output rows at most
+   * {@link #MAX_POINTWISE_CHANNELS_WIDTH} wide: the direct convolution with output channels in
+   * the vectors, which wastes no columns on small images and reads each weight once per call.
+   * That covers ResNet's 3x3 layers at 14x14 and 7x7, its strided 3x3 layers and its 1x1 layers
+   * into 14x14 and 7x7 (docs/PERFORMANCE.md).
    */
   public static ConvWeights.Algorithm algorithm(Conv2d c) {
     boolean winograd = c.kernel() == 3 && c.stride() == 1 && c.dilation() == 1
         && c.groups() == 1 && c.inChannels() >= MIN_WINOGRAD_CHANNELS;
     int tiles4 = ((c.outHeight() + 3) / 4) * ((c.outWidth() + 3) / 4);
-    if (c.kernel() > 1 && c.outWidth() <= MAX_CHANNELS_WIDTH
-        && !(winograd && tiles4 > MIN_WINOGRAD_4X4_TILES)) {
+    boolean channels = c.kernel() == 1 ? c.outWidth() <= MAX_POINTWISE_CHANNELS_WIDTH
+        : c.outWidth() <= MAX_CHANNELS_WIDTH && !(winograd && tiles4 > MIN_WINOGRAD_4X4_TILES);
+    if (channels) {
       return ConvWeights.Algorithm.CHANNELS;
     }
     if (!winograd) {
@@ -104,6 +107,13 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
    * times as long alone, its 3x3/2 layers into 14x14 and 7x7 0.62-0.71).
    */
   static final int MAX_CHANNELS_WIDTH = 28;
+
+  /**
+   * The same for 1x1 layers, whose short reductions leave more of the time to the transposed
+   * epilogue: 14. With 1x1 layers into 28x28 too (those with at least 256 input channels),
+   * ResNet-50 took the same time at batch 1 and 1.02-1.03 times as long at batch 8.
+   */
+  static final int MAX_POINTWISE_CHANNELS_WIDTH = 14;
 
   /** A BatchNorm folded into the layer before it. */
   public record Folded(String batchNorm, double eps) {}

@@ -38,6 +38,10 @@ class KernelPlanTest {
     assertThat(of(512, 14, 3, 2)).isEqualTo(Algorithm.CHANNELS);
     assertThat(KernelPlan.algorithm(new Conv2d(64, 14, 14, 64, 3, 1, 2, 2, 1)))
         .isEqualTo(Algorithm.CHANNELS);
+    // 1x1 layers into 14x14 and 7x7
+    assertThat(of(256, 14, 1, 1)).isEqualTo(Algorithm.CHANNELS);
+    assertThat(of(2048, 7, 1, 1)).isEqualTo(Algorithm.CHANNELS);
+    assertThat(of(512, 28, 1, 2)).isEqualTo(Algorithm.CHANNELS);
     assertThat(KernelPlan.algorithm(new Conv2d(64, 14, 14, 64, 3, 1, 1, 1, 2)))
         .isEqualTo(Algorithm.CHANNELS);
   }
@@ -47,8 +51,8 @@ class KernelPlanTest {
     assertThat(of(16, 32, 3, 1)).isEqualTo(Algorithm.DIRECT); // too few channels, 32 wide
     assertThat(of(64, 58, 3, 2)).isEqualTo(Algorithm.DIRECT); // 29 wide
     assertThat(of(64, 56, 1, 1)).isEqualTo(Algorithm.DIRECT);
-    assertThat(of(512, 7, 1, 1)).isEqualTo(Algorithm.DIRECT); // 1x1 stays direct
-    assertThat(of(1024, 14, 1, 2)).isEqualTo(Algorithm.DIRECT);
+    assertThat(of(512, 28, 1, 1)).isEqualTo(Algorithm.DIRECT); // 1x1 layers up to 14 wide only
+    assertThat(of(512, 58, 1, 2)).isEqualTo(Algorithm.DIRECT);
     assertThat(of(64, 56, 7, 1)).isEqualTo(Algorithm.DIRECT);
     assertThat(of(3, 224, 7, 2)).isEqualTo(Algorithm.DIRECT); // ResNet's stem
     assertThat(KernelPlan.algorithm(new Conv2d(64, 56, 56, 64, 3, 1, 2, 2, 1)))
