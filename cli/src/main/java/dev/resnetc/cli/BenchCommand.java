@@ -27,8 +27,8 @@ import picocli.CommandLine.Spec;
     versionProvider = Main.Version.class,
     description = {"Time the generated Java class of a network on a random input batch.",
         "Prints 'median_ms: X', GFLOP/s (2 x multiply-adds x batch / median), the share of the"
-            + " FMA peak, min and max, and first_result_ms (weights loaded and the first forward"
-            + " done).",
+            + " FMA peak, min and max, load_ms (weights loaded) and first_result_ms (weights"
+            + " loaded and the first forward done).",
         "The JVM needs --add-modules jdk.incubator.vector for the fast kernels (./resnetc"
             + " passes it)."},
     footer = "%nExample:%n  resnetc bench resnet50.resnet --weights resnet50.safetensors"
@@ -113,6 +113,7 @@ final class BenchCommand implements Callable<Integer> {
         : Networks.load(network, file, source.weights, stripPrefix);
     Optional<GeneratedNetwork.Model> pooled = loaded.withThreads(t);
     GeneratedNetwork.Model model = pooled.orElse(loaded);
+    double loadMs = (System.nanoTime() - start) / 1e6;
     model.forward(x);
     double firstMs = (System.nanoTime() - start) / 1e6;
     if (pooled.isEmpty() && threads != null) {
@@ -140,6 +141,7 @@ final class BenchCommand implements Callable<Integer> {
             + "  runs: %d", network.type().getSimpleName(), batch, t, warmup, runs));
     out.println(String.format(Locale.ROOT, "multiply_adds_per_image: %d", network.multiplyAdds()));
     out.println(String.format(Locale.ROOT, "compile_ms: %.1f", compileMs));
+    out.println(String.format(Locale.ROOT, "load_ms: %.1f", loadMs));
     out.println(String.format(Locale.ROOT, "first_result_ms: %.1f", firstMs));
     out.println(String.format(Locale.ROOT, "median_ms: %.3f", timings.median()));
     out.println(String.format(Locale.ROOT, "min_ms: %.3f", timings.min()));
