@@ -392,7 +392,12 @@ final class VectorKernels {
       long perImage = (long) c.inChannels() * Float.BYTES;
       long chunk = CHUNK_BYTES;
       if (byChannel) {
-        perImage *= (long) c.kernel() * c.kernel() * ((columns + MR - 1) / MR * MR);
+        // what the first phase makes: nothing, a subsampled copy or padded planes (read in
+        // place), or the packed blocks
+        halves = MR == 14 && c.dilation() == 1 && c.outWidth() % 7 == 0;
+        boolean unpadded = c.kernel() == 1 && c.padding() == 0;
+        perImage *= !halves ? (long) c.kernel() * c.kernel() * ((columns + MR - 1) / MR * MR)
+            : !unpadded ? paddedChannel() : c.stride() > 1 ? columns : 0;
         chunk = CHANNEL_CHUNK_BYTES;
       } else if (winograd) {
         perImage *= (long) Winograd.positions(tileSize) * columns;
@@ -487,7 +492,6 @@ final class VectorKernels {
       int reduction = cinG * c.kernel() * c.kernel();
       int plane = c.outHeight() * c.outWidth();
       columnBlocks = (plane + MR - 1) / MR;
-      halves = MR == 14 && c.dilation() == 1 && c.outWidth() % 7 == 0;
       if (halves) {
         pointwise = c.kernel() == 1 && c.padding() == 0;
         if (pointwise) {
