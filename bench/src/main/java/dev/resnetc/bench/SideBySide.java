@@ -74,6 +74,12 @@ public final class SideBySide implements Callable<Integer> {
       description = "Untimed calls of each side before the rounds (default: ${DEFAULT-VALUE}).")
   int warmup;
 
+  @Option(names = "--warmup-seconds", defaultValue = "2",
+      description = "Keep warming both sides up, alternating, until this many seconds have passed"
+          + " (default: ${DEFAULT-VALUE}): the JIT recompiles the kernels when a thread count"
+          + " takes new paths, and 5 calls of a 10 ms network are over before it is done.")
+  double warmupSeconds;
+
   @Option(names = "--ort-spinning", defaultValue = "false",
       description = "Let ONNX Runtime's idle threads spin (its default). Off by default: spinning"
           + " threads would steal the cores from the Java calls interleaved with them.")
@@ -87,9 +93,9 @@ public final class SideBySide implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, OrtException {
-    if (rounds < 1 || calls < 1 || warmup < 0) {
-      throw new IllegalArgumentException("--rounds and --calls must be 1 or more, --warmup 0 or"
-          + " more");
+    if (rounds < 1 || calls < 1 || warmup < 0 || !(warmupSeconds >= 0)) {
+      throw new IllegalArgumentException("--rounds and --calls must be 1 or more, --warmup and"
+          + " --warmup-seconds 0 or more");
     }
     Path refDir = reference != null ? reference : root.resolve("bench/target/reference");
     ensureReference(refDir);
@@ -158,7 +164,8 @@ public final class SideBySide implements Callable<Integer> {
       double ortFirst) throws OrtException {
     float[] yJava = java.forward(x);
     float[] yOrt = run(session, xt);
-    for (int i = 1; i < warmup; i++) {
+    long until = System.nanoTime() + (long) (warmupSeconds * 1e9);
+    for (int i = 1; i < warmup || System.nanoTime() < until; i++) {
       java.forward(x);
       run(session, xt);
     }
