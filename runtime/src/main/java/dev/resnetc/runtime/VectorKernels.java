@@ -757,9 +757,16 @@ final class VectorKernels {
 
   static void conv(Parallel par, Conv2d c, int batch, float[] in, int inOff, float[] packed,
       float[] bias, float[] res, int resOff, boolean relu, float[] out, int outOff) {
+    direct(par, false, c, batch, in, inOff, packed, bias, res, resOff, relu, out, outOff);
+  }
+
+  /** {@link #conv} or {@link #byChannel}: the GEMM over output positions without Winograd. */
+  private static void direct(Parallel par, boolean byChannel, Conv2d c, int batch, float[] in,
+      int inOff, float[] packed, float[] bias, float[] res, int resOff, boolean relu, float[] out,
+      int outOff) {
     ConvJob job = JOBS.get();
     job.winograd = false;
-    job.byChannel = false;
+    job.byChannel = byChannel;
     job.c = c;
     job.w = packed;
     job.bias = bias;
@@ -878,14 +885,7 @@ final class VectorKernels {
    */
   static void byChannel(Parallel par, Conv2d c, int batch, float[] in, int inOff, float[] packed,
       float[] bias, float[] res, int resOff, boolean relu, float[] out, int outOff) {
-    ConvJob job = JOBS.get();
-    job.winograd = false;
-    job.byChannel = true;
-    job.c = c;
-    job.w = packed;
-    job.bias = bias;
-    job.relu = relu;
-    job.run(par, batch, c.outHeight() * c.outWidth(), in, inOff, res, resOff, out, outOff);
+    direct(par, true, c, batch, in, inOff, packed, bias, res, resOff, relu, out, outOff);
   }
 
   /**
