@@ -7,6 +7,7 @@ import dev.resnetc.compiler.codegen.KernelPlan;
 import dev.resnetc.compiler.opt.Optimizer;
 import dev.resnetc.compiler.opt.Pass;
 import dev.resnetc.compiler.report.IrDump;
+import dev.resnetc.runtime.Conv2d;
 import dev.resnetc.runtime.ConvWeights;
 import java.io.PrintWriter;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.lang.model.SourceVersion;
@@ -123,15 +125,25 @@ final class CompileCommand implements Callable<Integer> {
     out.println("kernel calls: " + g.kernelCallsBefore() + " -> " + g.kernelCallsAfter());
     out.println("activation memory: " + bytes(g.memory().arena()) + " bytes (lower bound "
         + bytes(g.memory().lowerBound()) + ", unplanned " + bytes(g.memory().unplanned()) + ")");
-    Map<ConvWeights.Algorithm, Long> algorithms = g.plan().arrays().stream()
-        .flatMap(a -> a.convolution().stream())
-        .collect(Collectors.groupingBy(KernelPlan::algorithm, () -> new EnumMap<>(
-            ConvWeights.Algorithm.class), Collectors.counting()));
-    out.println("convolutions: " + algorithms.entrySet().stream()
-        .map(e -> e.getValue() + " " + e.getKey().name().toLowerCase(Locale.ROOT))
-        .collect(Collectors.joining(", ")));
+    out.println("convolutions: " + algorithms(g, KernelPlan::algorithm));
+    out.println("convolutions with narrower vectors: "
+        + algorithms(g, KernelPlan::narrowAlgorithm));
     out.println("winograd weight memory: +" + bytes(g.plan().winogradExtraFloats())
         + " bytes over the weight file");
+    out.println("winograd weight memory with narrower vectors: +"
+        + bytes(g.plan().narrowWinogradExtraFloats()) + " bytes");
+  }
+
+  /** How many convolutions take each algorithm, as {@code "40 direct, 2 winograd_2x2"}. */
+  private static String algorithms(Resnetc.Output g,
+      Function<Conv2d, ConvWeights.Algorithm> choice) {
+    Map<ConvWeights.Algorithm, Long> counts = g.plan().arrays().stream()
+        .flatMap(a -> a.convolution().stream())
+        .collect(Collectors.groupingBy(choice, () -> new EnumMap<>(ConvWeights.Algorithm.class),
+            Collectors.counting()));
+    return counts.entrySet().stream()
+        .map(e -> e.getValue() + " " + e.getKey().name().toLowerCase(Locale.ROOT))
+        .collect(Collectors.joining(", "));
   }
 
   private static long bytes(long floats) {

@@ -107,6 +107,13 @@ class MainTest {
     long extra = 4 * 64 * 64 + 3 * 128 * 128; // times 36 - 9 floats
     assertThat(r.out()).contains("winograd weight memory: +"
         + extra * 27 * Float.BYTES + " bytes over the weight file\n");
+    // with vectors under 16 floats, Winograd keeps the 3x3 layers at 14x14 (4x4 tiles) and 7x7
+    // (2x2 tiles), and the rest runs direct
+    assertThat(r.out()).contains(
+        "convolutions with narrower vectors: 7 direct, 3 winograd_2x2, 10 winograd_4x4\n");
+    long narrow = (extra + 3 * 256 * 256) * 27 + 3 * 512 * 512 * 7;
+    assertThat(r.out()).contains("winograd weight memory with narrower vectors: +"
+        + narrow * Float.BYTES + " bytes\n");
   }
 
   @Test

@@ -43,6 +43,15 @@ public final class Kernels {
     }
   }
 
+  /**
+   * {@link ConvWeights.Algorithm#CHANNELS} where its kernel runs as measured, with 16-float
+   * vectors (AVX-512), else {@code narrow}: the compiler's choice for narrower vectors, which it
+   * writes next to {@code CHANNELS} in the generated code.
+   */
+  public static ConvWeights.Algorithm channelsOr(ConvWeights.Algorithm narrow) {
+    return VECTORIZED && VectorKernels.MR == 14 ? ConvWeights.Algorithm.CHANNELS : narrow;
+  }
+
   /** Prepares convolution weights once, for the direct kernel. */
   public static ConvWeights prepare(Conv2d c, float[] weight) {
     return prepare(c, weight, ConvWeights.Algorithm.DIRECT);

@@ -41,6 +41,21 @@ class VectorConvTest {
   }
 
   @Test
+  void channelsRunOnlyWithSixteenFloatVectorsAndOtherwiseTheNarrowChoice() throws Exception {
+    boolean wide = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length() >= 16;
+    assertThat(Kernels.channelsOr(ConvWeights.Algorithm.WINOGRAD_2X2)).isEqualTo(
+        wide ? ConvWeights.Algorithm.CHANNELS : ConvWeights.Algorithm.WINOGRAD_2X2);
+    // 8-float vectors, as with AVX2, in a JVM of their own
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "-XX:MaxVectorSize=32", "--add-modules", "jdk.incubator.vector", "-cp",
+        System.getProperty("java.class.path"), ChannelsOrMain.class.getName())
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).isEqualTo(0);
+    assertThat(out).isEqualTo("WINOGRAD_4X4 WINOGRAD_4X4");
+  }
+
+  @Test
   void expansionsWithAResidualOnLargeImagesTakeWideSpans() {
     int nr = VectorKernels.NR;
     int wide = VectorKernels.WIDE_SPAN;

@@ -236,9 +236,13 @@ public final class JavaWriter {
       CodeBlock value = arrayValue(a);
       if (a.convolution().isPresent()) {
         Conv2d g = a.convolution().get();
-        value = CodeBlock.of("$T.prepare($N, $L, $T.$L)", KERNELS,
-            geometry(g, a.key().substring(0, a.key().lastIndexOf('.'))), value,
-            ConvWeights.Algorithm.class, KernelPlan.algorithm(g));
+        CodeBlock algorithm = CodeBlock.of("$T.$L", ConvWeights.Algorithm.class,
+            KernelPlan.narrowAlgorithm(g));
+        if (KernelPlan.algorithm(g) == ConvWeights.Algorithm.CHANNELS) {
+          algorithm = CodeBlock.of("$T.channelsOr($L)", KERNELS, algorithm);
+        }
+        value = CodeBlock.of("$T.prepare($N, $L, $L)", KERNELS,
+            geometry(g, a.key().substring(0, a.key().lastIndexOf('.'))), value, algorithm);
       }
       m.addStatement("this.$N = $L", fieldOfArray.get(a.key()), value);
     }

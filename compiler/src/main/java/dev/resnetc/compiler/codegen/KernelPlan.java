@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The generated class as data: the weight arrays it keeps, the buffers a forward pass needs and
@@ -64,19 +65,35 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
    * into 14x14 and 7x7 (docs/PERFORMANCE.md).
    */
   public static ConvWeights.Algorithm algorithm(Conv2d c) {
-    boolean winograd = c.kernel() == 3 && c.stride() == 1 && c.dilation() == 1
-        && c.groups() == 1 && c.inChannels() >= MIN_WINOGRAD_CHANNELS;
-    int tiles4 = ((c.outHeight() + 3) / 4) * ((c.outWidth() + 3) / 4);
     boolean channels = c.kernel() == 1 ? c.outWidth() <= MAX_POINTWISE_CHANNELS_WIDTH
-        : c.outWidth() <= MAX_CHANNELS_WIDTH && !(winograd && tiles4 > MIN_WINOGRAD_4X4_TILES);
-    if (channels) {
-      return ConvWeights.Algorithm.CHANNELS;
-    }
-    if (!winograd) {
+        : c.outWidth() <= MAX_CHANNELS_WIDTH
+            && !(winograd(c) && tiles4(c) > MIN_WINOGRAD_4X4_TILES);
+    return channels ? ConvWeights.Algorithm.CHANNELS : narrowAlgorithm(c);
+  }
+
+  /**
+   * The algorithm where vectors hold fewer than 16 floats (AVX2), on which
+   * {@link ConvWeights.Algorithm#CHANNELS} has neither its in-place reads nor its transposed
+   * stores: Winograd or the direct kernel, as before it. With 8-float vectors
+   * ({@code -XX:MaxVectorSize=32} on the AVX-512 machine), ResNet-18 and ResNet-50 took 1.10-1.30
+   * times as long with {@code CHANNELS} as without. The generated code records both choices
+   * ({@code Kernels.channelsOr}); the runtime takes this one where the vectors are narrower.
+   */
+  public static ConvWeights.Algorithm narrowAlgorithm(Conv2d c) {
+    if (!winograd(c)) {
       return ConvWeights.Algorithm.DIRECT;
     }
-    return tiles4 >= MIN_WINOGRAD_4X4_TILES ? ConvWeights.Algorithm.WINOGRAD_4X4
+    return tiles4(c) >= MIN_WINOGRAD_4X4_TILES ? ConvWeights.Algorithm.WINOGRAD_4X4
         : ConvWeights.Algorithm.WINOGRAD_2X2;
+  }
+
+  private static boolean winograd(Conv2d c) {
+    return c.kernel() == 3 && c.stride() == 1 && c.dilation() == 1 && c.groups() == 1
+        && c.inChannels() >= MIN_WINOGRAD_CHANNELS;
+  }
+
+  private static int tiles4(Conv2d c) {
+    return ((c.outHeight() + 3) / 4) * ((c.outWidth() + 3) / 4);
   }
 
   /**
@@ -85,11 +102,20 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
    * them for F(2x2) and 4 times them for F(4x4). (The packed panels' padding is not counted.)
    */
   public long winogradExtraFloats() {
+    return winogradExtraFloats(KernelPlan::algorithm);
+  }
+
+  /** {@link #winogradExtraFloats()} where vectors are narrower ({@link #narrowAlgorithm}). */
+  public long narrowWinogradExtraFloats() {
+    return winogradExtraFloats(KernelPlan::narrowAlgorithm);
+  }
+
+  private long winogradExtraFloats(Function<Conv2d, ConvWeights.Algorithm> choice) {
     long extra = 0;
     for (Array a : arrays) {
       if (a.convolution().isPresent()) {
         Conv2d c = a.convolution().get();
-        extra += (long) c.weightSize() / 9 * (algorithm(c).valuesPerKernel() - 9);
+        extra += (long) c.weightSize() / 9 * (choice.apply(c).valuesPerKernel() - 9);
       }
     }
     return extra;
