@@ -1727,7 +1727,9 @@ final class VectorKernels {
    * {@link #microKernel14} for {@link #byChannel} reading its positions in place: rows 0-6 are the
    * 7 positions from {@code first + rows[i]} and rows 7-13 the 7 from {@code second + rows[i]}
    * (two halves of an output row, or two 7-wide output rows), and the two column vectors are
-   * {@link #NR} output channels of the packed weights, {@code [k][NR]} from {@code bOff}.
+   * {@link #NR} output channels of the packed weights, {@code [k][NR]} from {@code bOff}. Its body
+   * is {@link #microKernel14}'s with other addresses: one body for both would need a table lookup
+   * or a branch per row in the loop, and C2 boxes the vectors of kernels that grow.
    */
   private static void microKernelHalves(float[] a, int first, int second, int[] rows,
       float[] b, int bOff, int k0, int k1, float[] tile, int tileOff) {
