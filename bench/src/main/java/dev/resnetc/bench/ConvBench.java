@@ -190,7 +190,9 @@ public final class ConvBench implements Callable<Integer> {
       }
     }
     double flop = 2.0 * c.outSize() * (c.weightSize() / c.outChannels());
-    Algorithm chosen = KernelPlan.algorithm(c);
+    // what the generated code runs on this JVM: CHANNELS only with 16-float vectors
+    Algorithm chosen = KernelPlan.algorithm(c) == Algorithm.CHANNELS
+        ? Kernels.channelsOr(KernelPlan.narrowAlgorithm(c)) : KernelPlan.algorithm(c);
     double chosenMillis = 0;
     for (Map.Entry<Algorithm, List<Double>> e : millis.entrySet()) {
       double median = Timings.median(e.getValue().stream().mapToDouble(Double::doubleValue)

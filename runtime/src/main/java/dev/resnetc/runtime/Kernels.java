@@ -49,7 +49,7 @@ public final class Kernels {
    * writes next to {@code CHANNELS} in the generated code.
    */
   public static ConvWeights.Algorithm channelsOr(ConvWeights.Algorithm narrow) {
-    return VECTORIZED && VectorKernels.MR == 14 ? ConvWeights.Algorithm.CHANNELS : narrow;
+    return VECTORIZED && VectorKernels.SIXTEEN_LANES ? ConvWeights.Algorithm.CHANNELS : narrow;
   }
 
   /** Prepares convolution weights once, for the direct kernel. */

@@ -50,6 +50,12 @@ final class VectorKernels {
    */
   static final int MR = S.length() >= 16 ? 14 : 6;
   static final int NR = 2 * L;
+  /**
+   * Whether vectors hold 16 floats (AVX-512), the width {@link #byChannel} reads its positions in
+   * place and transposes its tiles at, and was measured at; with other widths it packs them and
+   * writes one value at a time.
+   */
+  static final boolean SIXTEEN_LANES = L == 16;
 
   private VectorKernels() {}
 
@@ -202,18 +208,15 @@ final class VectorKernels {
     boolean byChannel;
     /**
      * {@link #byChannel} without im2col, where output rows are whole multiples of 7 wide: the
-     * micro-kernel reads each block's two 7-position halves in place ({@link #microKernelHalves}),
-     * from {@code source}: the input itself (1x1, stride 1), its subsampled copy (1x1 with a
-     * stride) or its padded phase planes (the direct path's {@code padded}).
+     * micro-kernel reads each block's two 7-position halves in place ({@link #microKernelHalves})
+     * from {@code in}: the input itself (1x1, stride 1), or, once the first phase has made them
+     * and {@code in} points there, its subsampled copy (1x1 with a stride) or its padded phase
+     * planes (the direct path's {@code padded}).
      */
     boolean halves;
-    float[] source;
-    /** Where image 0, group 0 starts in {@code source}; floats between images and groups. */
-    int sourceOff;
-    int imageStride;
-    int groupStride;
-    /** Floats in {@code source} between the starts of two output rows. */
-    int sourceRow;
+    /** For {@link #halves}: floats of one channel in {@code in}, and between two output rows. */
+    int inChannel;
+    int inRow;
     /** Winograd's output tile size, 2 or 4. */
     int tileSize;
     /** Winograd's first phase: tasks transform one input channel each into {@code v}. */
@@ -386,7 +389,7 @@ final class VectorKernels {
      */
     void run(Parallel par, int batch, int columns, float[] input, int inputOff, float[] residual,
         int residualOff, float[] output, int outputOff) {
-      pointwise = !winograd && !byChannel && c.kernel() == 1 && c.padding() == 0;
+      pointwise = !winograd && c.kernel() == 1 && c.padding() == 0;
       direct = !winograd && !byChannel && !pointwise && c.dilation() == 1
           && c.outWidth() >= MIN_DIRECT_WIDTH;
       long perImage = (long) c.inChannels() * Float.BYTES;
@@ -394,10 +397,9 @@ final class VectorKernels {
       if (byChannel) {
         // what the first phase makes: nothing, a subsampled copy or padded planes (read in
         // place), or the packed blocks
-        halves = MR == 14 && c.dilation() == 1 && c.outWidth() % 7 == 0;
-        boolean unpadded = c.kernel() == 1 && c.padding() == 0;
+        halves = SIXTEEN_LANES && c.dilation() == 1 && c.outWidth() % 7 == 0;
         perImage *= !halves ? (long) c.kernel() * c.kernel() * ((columns + MR - 1) / MR * MR)
-            : !unpadded ? paddedChannel() : c.stride() > 1 ? columns : 0;
+            : !pointwise ? paddedChannel() : c.stride() > 1 ? columns : 0;
         chunk = CHANNEL_CHUNK_BYTES;
       } else if (winograd) {
         perImage *= (long) Winograd.positions(tileSize) * columns;
@@ -433,10 +435,7 @@ final class VectorKernels {
           return;
         }
         if (direct) {
-          prepareRows(batch);
-          padding = true;
-          par.run(batch * c.inChannels(), this);
-          padding = false;
+          padInput(par, batch);
           blocksPerRow = (c.outWidth() + NR - 1) / NR;
           columnBlocks = c.outHeight() * blocksPerRow;
         } else if (winograd) {
@@ -447,14 +446,7 @@ final class VectorKernels {
         } else {
           columnBlocks = (columns + NR - 1) / NR;
           if (pointwise && c.stride() > 1) {
-            if (padded.length < batch * c.inChannels() * columns) {
-              padded = new float[batch * c.inChannels() * columns];
-            }
-            padding = true;
-            par.run(batch * c.inChannels(), this);
-            padding = false;
-            in = padded;
-            inOff = 0;
+            subsample(par, batch, columns);
           }
         }
         int groups = winograd ? 1 : c.groups();
@@ -492,44 +484,24 @@ final class VectorKernels {
       int reduction = cinG * c.kernel() * c.kernel();
       int plane = c.outHeight() * c.outWidth();
       columnBlocks = (plane + MR - 1) / MR;
-      if (halves) {
-        pointwise = c.kernel() == 1 && c.padding() == 0;
-        if (pointwise) {
-          int inPlane = c.inHeight() * c.inWidth();
-          source = in;
-          sourceOff = inOff;
-          imageStride = c.inChannels() * inPlane;
-          if (c.stride() > 1) {
-            if (padded.length < batch * c.inChannels() * plane) {
-              padded = new float[batch * c.inChannels() * plane];
-            }
-            padding = true;
-            par.run(batch * c.inChannels(), this);
-            padding = false;
-            source = padded;
-            sourceOff = 0;
-            imageStride = c.inChannels() * plane;
-          }
-          int channel = imageStride / c.inChannels();
-          if (rowOffsets.length < reduction) {
-            rowOffsets = new int[reduction];
-          }
-          for (int i = 0; i < reduction; i++) {
-            rowOffsets[i] = i * channel;
-          }
-          groupStride = cinG * channel;
-          sourceRow = c.outWidth();
-        } else {
-          prepareRows(batch);
-          padding = true;
-          par.run(batch * c.inChannels(), this);
-          padding = false;
-          source = padded;
-          sourceOff = 0;
-          imageStride = c.inChannels() * paddedChannel();
-          groupStride = cinG * paddedChannel();
-          sourceRow = c.stride() * phaseWidth();
+      if (halves && pointwise) {
+        if (c.stride() > 1) {
+          subsample(par, batch, plane);
         }
+        inChannel = c.stride() > 1 ? plane : c.inHeight() * c.inWidth();
+        inRow = c.outWidth();
+        if (rowOffsets.length < reduction) {
+          rowOffsets = new int[reduction];
+        }
+        for (int i = 0; i < reduction; i++) {
+          rowOffsets[i] = i * inChannel;
+        }
+      } else if (halves) {
+        padInput(par, batch);
+        in = padded;
+        inOff = 0;
+        inChannel = paddedChannel();
+        inRow = c.stride() * phaseWidth();
       } else {
         int tiles = batch * groups * columnBlocks;
         if (shared.length < tiles * reduction * MR) {
@@ -543,7 +515,29 @@ final class VectorKernels {
       this.batch = batch;
       rowSplits = Math.max(1, Math.min(blocks, TASKS_PER_THREAD * par.threads() / groups));
       par.run(groups * rowSplits, this);
-      source = null;
+    }
+
+    /** The direct path's first phase: the input with its zero border, in phase planes. */
+    private void padInput(Parallel par, int batch) {
+      prepareRows(batch);
+      padding = true;
+      par.run(batch * c.inChannels(), this);
+      padding = false;
+    }
+
+    /**
+     * A strided 1x1 convolution's first phase: every {@code s}-th row and column of the input,
+     * {@code columns} positions a channel, into {@code padded}, which becomes the input.
+     */
+    private void subsample(Parallel par, int batch, int columns) {
+      if (padded.length < batch * c.inChannels() * columns) {
+        padded = new float[batch * c.inChannels() * columns];
+      }
+      padding = true;
+      par.run(batch * c.inChannels(), this);
+      padding = false;
+      in = padded;
+      inOff = 0;
     }
 
     /**
@@ -757,11 +751,11 @@ final class VectorKernels {
 
   static void conv(Parallel par, Conv2d c, int batch, float[] in, int inOff, float[] packed,
       float[] bias, float[] res, int resOff, boolean relu, float[] out, int outOff) {
-    direct(par, false, c, batch, in, inOff, packed, bias, res, resOff, relu, out, outOff);
+    gemm(par, false, c, batch, in, inOff, packed, bias, res, resOff, relu, out, outOff);
   }
 
-  /** {@link #conv} or {@link #byChannel}: the GEMM over output positions without Winograd. */
-  private static void direct(Parallel par, boolean byChannel, Conv2d c, int batch, float[] in,
+  /** {@link #conv} or {@link #byChannel}: the packed GEMM without Winograd. */
+  private static void gemm(Parallel par, boolean byChannel, Conv2d c, int batch, float[] in,
       int inOff, float[] packed, float[] bias, float[] res, int resOff, boolean relu, float[] out,
       int outOff) {
     ConvJob job = JOBS.get();
@@ -885,7 +879,7 @@ final class VectorKernels {
    */
   static void byChannel(Parallel par, Conv2d c, int batch, float[] in, int inOff, float[] packed,
       float[] bias, float[] res, int resOff, boolean relu, float[] out, int outOff) {
-    direct(par, true, c, batch, in, inOff, packed, bias, res, resOff, relu, out, outOff);
+    gemm(par, true, c, batch, in, inOff, packed, bias, res, resOff, relu, out, outOff);
   }
 
   /**
@@ -910,11 +904,13 @@ final class VectorKernels {
   private static void channelTile(ConvJob j, int g, int cbFrom, int cbTo, Scratch s) {
     Conv2d c = j.c;
     int groups = c.groups();
+    int cinG = c.inChannels() / groups;
     int coutG = c.outChannels() / groups;
-    int k = c.inChannels() / groups * c.kernel() * c.kernel();
+    int k = cinG * c.kernel() * c.kernel();
     int plane = c.outHeight() * c.outWidth();
     int positionBlocks = j.columnBlocks;
     int channelBlocks = (coutG + NR - 1) / NR;
+    int ow = c.outWidth();
     int[] rows = j.halves ? j.rowOffsets : s.packedRows(k);
     float[] tile = s.tile;
     float[] acc = k > CHANNEL_KC ? s.acc(j.batch * positionBlocks * MR * NR) : null;
@@ -928,12 +924,11 @@ final class VectorKernels {
           int n = npb / positionBlocks;
           int pb = npb % positionBlocks;
           if (j.halves) {
-            int ow = c.outWidth();
-            int at = j.sourceOff + n * j.imageStride + g * j.groupStride;
+            int at = j.inOff + (n * c.inChannels() + g * cinG) * j.inChannel;
             int p = pb * MR;
             int q = p + 7 < plane ? p + 7 : p;
-            microKernelHalves(j.source, at + p / ow * j.sourceRow + p % ow,
-                at + q / ow * j.sourceRow + q % ow, rows, j.w, weights, k0, k1, tile, 0);
+            microKernelHalves(j.in, at + p / ow * j.inRow + p % ow, at + q / ow * j.inRow + q % ow,
+                rows, j.w, weights, k0, k1, tile, 0);
           } else {
             int panel = ((n * groups + g) * positionBlocks + pb) * k * MR;
             microKernel(j.shared, panel, j.w, weights, rows, k0, k1, channels, tile, 0);
@@ -1899,37 +1894,37 @@ final class VectorKernels {
    * {@code d} set, {@code DOWN} lane {@code j + d} to each lane without, and {@code HIGH} marks
    * the lanes with bit {@code d} set.
    */
-  private static final VectorShuffle<Float> UP1 = lanes16() ? VectorShuffle.fromOp(S,
+  private static final VectorShuffle<Float> UP1 = SIXTEEN_LANES ? VectorShuffle.fromOp(S,
       j -> (j & 1) != 0 ? j - 1 : j) : null;
-  private static final VectorShuffle<Float> DOWN1 = lanes16() ? VectorShuffle.fromOp(S,
+  private static final VectorShuffle<Float> DOWN1 = SIXTEEN_LANES ? VectorShuffle.fromOp(S,
       j -> (j & 1) == 0 ? j + 1 : j) : null;
-  private static final VectorMask<Float> HIGH1 = lanes16() ? VectorMask.fromLong(S, 0xAAAAL) : null;
-  private static final VectorMask<Float> LOW1 = lanes16() ? HIGH1.not() : null;
-  private static final VectorShuffle<Float> UP2 = lanes16() ? VectorShuffle.fromOp(S,
+  private static final VectorMask<Float> HIGH1 = SIXTEEN_LANES
+      ? VectorMask.fromLong(S, 0xAAAAL) : null;
+  private static final VectorMask<Float> LOW1 = SIXTEEN_LANES ? HIGH1.not() : null;
+  private static final VectorShuffle<Float> UP2 = SIXTEEN_LANES ? VectorShuffle.fromOp(S,
       j -> (j & 2) != 0 ? j - 2 : j) : null;
-  private static final VectorShuffle<Float> DOWN2 = lanes16() ? VectorShuffle.fromOp(S,
+  private static final VectorShuffle<Float> DOWN2 = SIXTEEN_LANES ? VectorShuffle.fromOp(S,
       j -> (j & 2) == 0 ? j + 2 : j) : null;
-  private static final VectorMask<Float> HIGH2 = lanes16() ? VectorMask.fromLong(S, 0xCCCCL) : null;
-  private static final VectorMask<Float> LOW2 = lanes16() ? HIGH2.not() : null;
-  private static final VectorShuffle<Float> UP4 = lanes16() ? VectorShuffle.fromOp(S,
+  private static final VectorMask<Float> HIGH2 = SIXTEEN_LANES
+      ? VectorMask.fromLong(S, 0xCCCCL) : null;
+  private static final VectorMask<Float> LOW2 = SIXTEEN_LANES ? HIGH2.not() : null;
+  private static final VectorShuffle<Float> UP4 = SIXTEEN_LANES ? VectorShuffle.fromOp(S,
       j -> (j & 4) != 0 ? j - 4 : j) : null;
-  private static final VectorShuffle<Float> DOWN4 = lanes16() ? VectorShuffle.fromOp(S,
+  private static final VectorShuffle<Float> DOWN4 = SIXTEEN_LANES ? VectorShuffle.fromOp(S,
       j -> (j & 4) == 0 ? j + 4 : j) : null;
-  private static final VectorMask<Float> HIGH4 = lanes16() ? VectorMask.fromLong(S, 0xF0F0L) : null;
-  private static final VectorMask<Float> LOW4 = lanes16() ? HIGH4.not() : null;
-  private static final VectorShuffle<Float> UP8 = lanes16() ? VectorShuffle.fromOp(S,
+  private static final VectorMask<Float> HIGH4 = SIXTEEN_LANES
+      ? VectorMask.fromLong(S, 0xF0F0L) : null;
+  private static final VectorMask<Float> LOW4 = SIXTEEN_LANES ? HIGH4.not() : null;
+  private static final VectorShuffle<Float> UP8 = SIXTEEN_LANES ? VectorShuffle.fromOp(S,
       j -> (j & 8) != 0 ? j - 8 : j) : null;
-  private static final VectorShuffle<Float> DOWN8 = lanes16() ? VectorShuffle.fromOp(S,
+  private static final VectorShuffle<Float> DOWN8 = SIXTEEN_LANES ? VectorShuffle.fromOp(S,
       j -> (j & 8) == 0 ? j + 8 : j) : null;
-  private static final VectorMask<Float> HIGH8 = lanes16() ? VectorMask.fromLong(S, 0xFF00L) : null;
-  private static final VectorMask<Float> LOW8 = lanes16() ? HIGH8.not() : null;
+  private static final VectorMask<Float> HIGH8 = SIXTEEN_LANES
+      ? VectorMask.fromLong(S, 0xFF00L) : null;
+  private static final VectorMask<Float> LOW8 = SIXTEEN_LANES ? HIGH8.not() : null;
   /** The first 14 lanes, the positions of a {@link #byChannel} block. */
-  private static final VectorMask<Float> FIRST14 = lanes16()
+  private static final VectorMask<Float> FIRST14 = SIXTEEN_LANES
       ? VectorMask.fromLong(S, (1L << 14) - 1) : null;
-
-  private static boolean lanes16() {
-    return S.length() == 16;
-  }
 
   /**
    * Transposes 16 floats of each of the 14 rows of {@code tile} (rows {@link #NR} apart, from
@@ -2048,7 +2043,7 @@ final class VectorKernels {
    */
   private static void epilogueByChannel(ConvJob j, float[] tile, int m0, int channels,
       int outBase, int plane, int p0, int positions, Scratch s) {
-    if (FIRST14 != null && positions == 14 && p0 + L <= plane) {
+    if (SIXTEEN_LANES && positions == 14 && p0 + L <= plane) {
       float[] tr = s.transposed;
       transpose16(tile, 0, tr, 0);
       transpose16(tile, L, tr, L * L);
