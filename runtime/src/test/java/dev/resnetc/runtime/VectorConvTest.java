@@ -290,6 +290,39 @@ class VectorConvTest {
     checkByChannel(new Conv2d(12, 7, 7, 12, 1, 1, 0, 1, 3), 2, false, true, true, 1);
   }
 
+  @Test
+  void splitTakesEveryStepthValueOfARowWithZerosBeyondIt() {
+    int l = VectorKernels.L;
+    for (int w = 1; w <= 4 * l + 3; w++) {
+      for (int step = 1; step <= 3; step++) {
+        for (int first = -2; first <= 1; first++) {
+          int count = (w + 2) / step + 2;
+          float[] in = random(random, 5 + w); // the row ends the array: no read may pass it
+          float[] dst = new float[count + 3];
+          VectorKernels.split(in, 5, w, first, step, count, dst, 2);
+          for (int q = 0; q < count; q++) {
+            int x = first + q * step;
+            assertWithMessage("w=%s step=%s first=%s q=%s", w, step, first, q)
+                .that(dst[2 + q]).isEqualTo(x >= 0 && x < w ? in[5 + x] : 0f);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void matchesScalarOnStridedRowsAroundTheVectorLength() {
+    // rows split into phase planes (or subsampled) longer than two vectors, and shorter
+    int l = VectorKernels.L;
+    for (int w : new int[] {2 * l - 1, 2 * l, 2 * l + 1, 4 * l + 3, 8 * l + 1}) {
+      check(new Conv2d(2, 3, w, 5, 3, 2, 1, 1, 1), 1, true, true, true, 1);
+      checkByChannel(new Conv2d(2, 3, w, 5, 3, 2, 1, 1, 1), 1, true, false, true, 1);
+      check(new Conv2d(3, 9, w, 4, 3, 1, 1, 1, 1), 1, true, true, true, 1,
+          ConvWeights.Algorithm.WINOGRAD_4X4);
+      check(new Conv2d(3, 2, w, 6, 1, 2, 0, 1, 1), 2, false, true, false, 1);
+    }
+  }
+
   private static final ConvWeights.Algorithm[] WINOGRAD = {
       ConvWeights.Algorithm.WINOGRAD_2X2, ConvWeights.Algorithm.WINOGRAD_4X4};
 
