@@ -895,19 +895,8 @@ final class VectorKernels {
   static final long CHANNEL_CHUNK_BYTES = 8 << 20;
 
   /**
-   * The reduction block of {@link #byChannel}: a weight panel of {@code CHANNEL_KC} rows (32 KB
-   * with AVX-512) stays in L1 while every position block of the image passes over it.
-   */
-  static final int CHANNEL_KC = 256;
-
-  /**
-   * Output-channel blocks {@code [cbFrom, cbTo)} of group {@code g}, each over every position
-   * block of every image of the call, one reduction block at a time.
-   */
-  /**
    * The most position blocks (over the call's images) for which {@link #byChannel} first reads
-   * each reduction block of weights straight through ({@link #stream}), then runs the blocks
-   * over it. With few blocks each weight is used by few products, and the micro-kernel asks for
+   * each weight panel straight through ({@link #stream}), then runs the blocks over it. With few blocks each weight is used by few products, and the micro-kernel asks for
    * its weights faster than memory delivers them to loads that wait: on ResNet-50's 1x1 layers
    * at 7x7 (4 blocks at batch 1) with their weights in memory (caches flushed before each call
    * in a throw-away harness), 512->2048 took 0.81-0.88 ms instead of 1.01-1.20, 2048->512
@@ -937,6 +926,14 @@ final class VectorKernels {
     return s0.add(s1).add(s2).add(s3).reduceLanes(VectorOperators.ADD);
   }
 
+  /**
+   * Output-channel blocks {@code [cbFrom, cbTo)} of group {@code g}, each over every position
+   * block of every image of the call, the whole reduction at once. (In blocks of 256, their
+   * partial sums added up in a buffer, each layer took longer alone, at batch 1 and 8, on one
+   * and two threads: 1.03-1.10 times as long for ResNet-50's 3x3 layers at 28x28 (strided),
+   * 14x14 and 7x7, 1.03-1.05 for its 1x1 layers at 14x14 and 7x7; the panel of a 3x3 512, 590 KB,
+   * stays in L2.)
+   */
   private static void channelTile(ConvJob j, int g, int cbFrom, int cbTo, Scratch s) {
     Conv2d c = j.c;
     int groups = c.groups();
@@ -949,42 +946,30 @@ final class VectorKernels {
     int ow = c.outWidth();
     int[] rows = j.halves ? j.rowOffsets : s.packedRows(k);
     float[] tile = s.tile;
-    float[] acc = k > CHANNEL_KC ? s.acc(j.batch * positionBlocks * MR * NR) : null;
     boolean stream = j.batch * positionBlocks <= CHANNEL_STREAM_BLOCKS;
     for (int cb = cbFrom; cb < cbTo; cb++) {
       int m0 = g * coutG + cb * NR;
       int channels = Math.min(NR, coutG - cb * NR);
       int weights = (g * channelBlocks + cb) * k * NR;
-      for (int k0 = 0; k0 < k; k0 += CHANNEL_KC) {
-        int k1 = Math.min(k, k0 + CHANNEL_KC);
-        if (stream) {
-          s.streamed += stream(j.w, weights + k0 * NR, (k1 - k0) * NR);
+      if (stream) {
+        s.streamed += stream(j.w, weights, k * NR);
+      }
+      for (int npb = 0; npb < j.batch * positionBlocks; npb++) {
+        int n = npb / positionBlocks;
+        int pb = npb % positionBlocks;
+        if (j.halves) {
+          int at = j.inOff + (n * c.inChannels() + g * cinG) * j.inChannel;
+          int p = pb * MR;
+          int q = p + 7 < plane ? p + 7 : p;
+          microKernelHalves(j.in, at + p / ow * j.inRow + p % ow, at + q / ow * j.inRow + q % ow,
+              rows, j.w, weights, 0, k, tile, 0);
+        } else {
+          int panel = ((n * groups + g) * positionBlocks + pb) * k * MR;
+          microKernel(j.shared, panel, j.w, weights, rows, 0, k, channels, tile, 0);
         }
-        for (int npb = 0; npb < j.batch * positionBlocks; npb++) {
-          int n = npb / positionBlocks;
-          int pb = npb % positionBlocks;
-          if (j.halves) {
-            int at = j.inOff + (n * c.inChannels() + g * cinG) * j.inChannel;
-            int p = pb * MR;
-            int q = p + 7 < plane ? p + 7 : p;
-            microKernelHalves(j.in, at + p / ow * j.inRow + p % ow, at + q / ow * j.inRow + q % ow,
-                rows, j.w, weights, k0, k1, tile, 0);
-          } else {
-            int panel = ((n * groups + g) * positionBlocks + pb) * k * MR;
-            microKernel(j.shared, panel, j.w, weights, rows, k0, k1, channels, tile, 0);
-          }
-          if (acc != null) {
-            int accOff = npb * MR * NR;
-            accumulate(tile, k0 == 0, acc, accOff);
-            if (k1 < k) {
-              continue;
-            }
-            System.arraycopy(acc, accOff, tile, 0, MR * NR);
-          }
-          int p0 = pb * MR;
-          epilogueByChannel(j, tile, m0, channels, (n * c.outChannels() + m0) * plane + p0, plane,
-              p0, Math.min(MR, plane - p0), s);
-        }
+        int p0 = pb * MR;
+        epilogueByChannel(j, tile, m0, channels, (n * c.outChannels() + m0) * plane + p0, plane,
+            p0, Math.min(MR, plane - p0), s);
       }
     }
   }

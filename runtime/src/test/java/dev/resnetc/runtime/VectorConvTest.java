@@ -276,11 +276,12 @@ class VectorConvTest {
   }
 
   @Test
-  void byChannelMatchesScalarWhenTheReductionSpansSeveralBlocks() {
-    int k = VectorKernels.CHANNEL_KC;
-    checkByChannel(new Conv2d(k + 3, 7, 7, 33, 1, 1, 0, 1, 1), 2, true, true, true, 2);
-    checkByChannel(new Conv2d(2 * k / 9 + 1, 14, 14, 20, 3, 1, 1, 1, 1), 1, false, true, true, 1);
-    checkByChannel(new Conv2d(3 * k, 5, 5, 17, 1, 1, 0, 1, 1), 3, true, false, false, 2);
+  void byChannelMatchesScalarOverLongReductions() {
+    // one pass over the whole reduction, read in place (7 and 14 wide) or packed (5 wide)
+    checkByChannel(new Conv2d(259, 7, 7, 33, 1, 1, 0, 1, 1), 2, true, true, true, 2);
+    checkByChannel(new Conv2d(57, 14, 14, 20, 3, 1, 1, 1, 1), 1, false, true, true, 1);
+    checkByChannel(new Conv2d(768, 5, 5, 17, 1, 1, 0, 1, 1), 3, true, false, false, 2);
+    checkByChannel(new Conv2d(300, 7, 7, 40, 3, 1, 1, 1, 1), 1, true, true, true, 2);
   }
 
   @Test
