@@ -276,6 +276,16 @@ class VectorConvTest {
   }
 
   @Test
+  void byChannelMatchesScalarWhenABatchIsPaddedAFewImagesAtATime() {
+    // 64 channels x 4 phase planes of 29 x 29: two images in CHANNEL_PLANES_BYTES, not three
+    Conv2d c = new Conv2d(64, 56, 56, 40, 3, 2, 1, 1, 1);
+    long perImage = 64L * 4 * 29 * 29 * Float.BYTES;
+    assertThat(2 * perImage).isAtMost(VectorKernels.CHANNEL_PLANES_BYTES);
+    assertThat(3 * perImage).isGreaterThan(VectorKernels.CHANNEL_PLANES_BYTES);
+    checkByChannel(c, 3, true, true, true, 2);
+  }
+
+  @Test
   void byChannelMatchesScalarOverLongReductions() {
     // one pass over the whole reduction, read in place (7 and 14 wide) or packed (5 wide)
     checkByChannel(new Conv2d(259, 7, 7, 33, 1, 1, 0, 1, 1), 2, true, true, true, 2);
