@@ -905,14 +905,16 @@ final class VectorKernels {
 
   /**
    * The most position blocks (over the call's images) for which {@link #byChannel} first reads
-   * each weight panel straight through ({@link #stream}), then runs the blocks over it. With few blocks each weight is used by few products, and the micro-kernel asks for
-   * its weights faster than memory delivers them to loads that wait: on ResNet-50's 1x1 layers
+   * each weight panel straight through ({@link #stream}), then runs the blocks over it. With few
+   * blocks each weight is used by few products, and the micro-kernel asks for its weights
+   * faster than memory delivers them to loads that wait: on ResNet-50's 1x1 layers
    * at 7x7 (4 blocks at batch 1) with their weights in memory (caches flushed before each call
    * in a throw-away harness), 512->2048 took 0.81-0.88 ms instead of 1.01-1.20, 2048->512
    * 0.71-0.75 instead of 0.87-0.99, 1x1/2 1024->2048 at 14x14 1.56-1.60 instead of 1.98-2.15;
-   * 3x3 at 14x14 and 7x7, and 7x7 layers at batch 8 (32 blocks), the same. Reading one float a
-   * cache line, or one a page, had made things worse: it is the straight run of whole vectors
-   * that the memory system keeps up with.
+   * 3x3 at 14x14 and 7x7, and 7x7 layers at batch 8 (32 blocks), the same; with a limit of 64
+   * blocks (7x7 at batch 8 too), ResNet-18 at batch 8 took 1.03 times as long in
+   * {@code bench/against.sh}. Reading one float a cache line, or one a page, had made things
+   * worse: it is the straight run of whole vectors that the memory system keeps up with.
    */
   static final int CHANNEL_STREAM_BLOCKS = 16;
 
@@ -2113,7 +2115,6 @@ final class VectorKernels {
     }
   }
 
-
   /** Adds {@code tile} to the partial sums of earlier reduction blocks in {@code acc}. */
   private static void accumulate(float[] tile, boolean first, float[] acc, int accOff) {
     if (first) {
@@ -2180,5 +2181,4 @@ final class VectorKernels {
       }
     }
   }
-
 }
