@@ -878,7 +878,8 @@ final class VectorKernels {
    * image is 4 blocks (56 columns for its 49 positions, where {@link #conv} computes 64), a 14x14
    * one 14 (196, where {@link #conv} computes 224). A task takes its weight panels one at a time
    * over every block of the call's images, so each weight is read from memory once per call
-   * (per {@link #CHANNEL_CHUNK_BYTES} of input).
+   * (per {@link #CHANNEL_CHUNK_BYTES} of packed blocks, or {@link #CHANNEL_PLANES_BYTES} of
+   * input read in place).
    */
   static void byChannel(Parallel par, Conv2d c, int batch, float[] in, int inOff, float[] packed,
       float[] bias, float[] res, int resOff, boolean relu, float[] out, int outOff) {
@@ -886,7 +887,7 @@ final class VectorKernels {
   }
 
   /**
-   * How many bytes of packed or padded input {@link #byChannel} makes at once, batch permitting:
+   * How many bytes of packed blocks {@link #byChannel} makes at once, batch permitting:
    * each of a task's weight panels then passes over the position blocks of all those images.
    * Against {@link #CHUNK_BYTES} (2 MB), with this algorithm on the 7x7 layers only and their
    * positions packed, ResNet-18 at batch 8 took 0.96-0.97 times as long with
@@ -904,7 +905,7 @@ final class VectorKernels {
   static final long CHANNEL_PLANES_BYTES = 2 << 20;
 
   /**
-   * The most position blocks (over the call's images) for which {@link #byChannel} first reads
+   * The most position blocks (over the images made at once) for which {@link #byChannel} reads
    * each weight panel straight through ({@link #stream}), then runs the blocks over it. With few
    * blocks each weight is used by few products, and the micro-kernel asks for its weights
    * faster than memory delivers them to loads that wait: on ResNet-50's 1x1 layers
@@ -918,7 +919,10 @@ final class VectorKernels {
    */
   static final int CHANNEL_STREAM_BLOCKS = 16;
 
-  /** The sum of {@code w[from, from + length)}, read as whole vectors in order. */
+  /**
+   * The sum of {@code w[from, from + length)}, read as whole vectors in order; {@code length} is
+   * a multiple of {@link #L} (a whole number of {@link #NR}-wide rows).
+   */
   private static float stream(float[] w, int from, int length) {
     FloatVector s0 = FloatVector.zero(S);
     FloatVector s1 = s0;
@@ -931,7 +935,7 @@ final class VectorKernels {
       s2 = s2.add(FloatVector.fromArray(S, w, i + 2 * L));
       s3 = s3.add(FloatVector.fromArray(S, w, i + 3 * L));
     }
-    for (int end = from + length; i < end; i += L) { // length is a multiple of L
+    for (int end = from + length; i < end; i += L) {
       s0 = s0.add(FloatVector.fromArray(S, w, i));
     }
     return s0.add(s1).add(s2).add(s3).reduceLanes(VectorOperators.ADD);

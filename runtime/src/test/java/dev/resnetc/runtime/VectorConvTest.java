@@ -277,7 +277,8 @@ class VectorConvTest {
 
   @Test
   void byChannelMatchesScalarWhenABatchIsPaddedAFewImagesAtATime() {
-    // 64 channels x 4 phase planes of 29 x 29: two images in CHANNEL_PLANES_BYTES, not three
+    // With 16-float vectors, 64 channels x 4 phase planes of 29 x 29: two images in
+    // CHANNEL_PLANES_BYTES, not three (narrower vectors pack the blocks, 8 MB at a time)
     Conv2d c = new Conv2d(64, 56, 56, 40, 3, 2, 1, 1, 1);
     long perImage = 64L * 4 * 29 * 29 * Float.BYTES;
     assertThat(2 * perImage).isAtMost(VectorKernels.CHANNEL_PLANES_BYTES);
@@ -287,7 +288,10 @@ class VectorConvTest {
 
   @Test
   void byChannelMatchesScalarOverLongReductions() {
-    // one pass over the whole reduction, read in place (7 and 14 wide) or packed (5 wide)
+    // one pass over the whole reduction; with 16-float vectors read in place (7 and 14 wide)
+    // or packed (5 wide), with narrower ones packed; the second layer at batch 2 has more
+    // position blocks than are streamed first
+    checkByChannel(new Conv2d(57, 14, 14, 20, 3, 1, 1, 1, 1), 2, true, true, false, 2);
     checkByChannel(new Conv2d(259, 7, 7, 33, 1, 1, 0, 1, 1), 2, true, true, true, 2);
     checkByChannel(new Conv2d(57, 14, 14, 20, 3, 1, 1, 1, 1), 1, false, true, true, 1);
     checkByChannel(new Conv2d(768, 5, 5, 17, 1, 1, 0, 1, 1), 3, true, false, false, 2);
@@ -299,6 +303,39 @@ class VectorConvTest {
     checkByChannel(new Conv2d(8, 14, 14, 12, 3, 1, 2, 2, 4), 2, true, true, true, 2);
     checkByChannel(new Conv2d(8, 14, 14, 64, 3, 1, 1, 1, 2), 1, true, false, true, 2);
     checkByChannel(new Conv2d(12, 7, 7, 12, 1, 1, 0, 1, 3), 2, false, true, true, 1);
+  }
+
+  @Test
+  void epiloguesPassInfinitiesAndNaNsThroughAsTheScalarKernelDoes() {
+    // Without ReLU the epilogues take max(v, -infinity), with it max(v, 0): -infinity must
+    // survive the first and NaN both.
+    float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f};
+    for (ConvWeights.Algorithm algorithm : new ConvWeights.Algorithm[] {
+        ConvWeights.Algorithm.DIRECT, ConvWeights.Algorithm.CHANNELS}) {
+      for (boolean relu : new boolean[] {false, true}) {
+        Conv2d c = new Conv2d(3, 7, 14, 33, 1, 1, 0, 1, 1);
+        float[] in = random(random, c.inSize());
+        float[] w = random(random, c.weightSize());
+        float[] b = random(random, c.outChannels());
+        float[] res = random(random, c.outSize());
+        for (int i = 0; i < res.length; i += 5) {
+          res[i] = specials[i / 5 % specials.length];
+        }
+        float[] expected = new float[c.outSize()];
+        Kernels.conv2d(c, 1, in, 0, w, b, res, 0, relu, expected, 0);
+        float[] actual = new float[c.outSize()];
+        Kernels.conv2d(Parallel.of(1), c, 1, in, 0, Kernels.prepare(c, w, algorithm), b, res, 0,
+            relu, actual, 0);
+        for (int i = 0; i < actual.length; i++) {
+          String where = algorithm + (relu ? " with ReLU" : "") + " at " + i;
+          if (Float.isNaN(expected[i]) || Float.isInfinite(expected[i])) {
+            assertWithMessage(where).that(actual[i]).isEqualTo(expected[i]);
+          } else {
+            assertWithMessage(where).that(actual[i]).isWithin(1e-4f).of(expected[i]);
+          }
+        }
+      }
+    }
   }
 
   @Test
@@ -323,7 +360,8 @@ class VectorConvTest {
 
   @Test
   void matchesScalarOnStridedRowsAroundTheVectorLength() {
-    // rows split into phase planes (or subsampled) longer than two vectors, and shorter
+    // strided rows around two vectors (im2col and subsampling for outputs below 28 wide, phase
+    // planes above), and Winograd's rows split into phases of 4
     int l = VectorKernels.L;
     for (int w : new int[] {2 * l - 1, 2 * l, 2 * l + 1, 4 * l + 3, 8 * l + 1}) {
       check(new Conv2d(2, 3, w, 5, 3, 2, 1, 1, 1), 1, true, true, true, 1);
