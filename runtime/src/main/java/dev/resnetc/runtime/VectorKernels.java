@@ -849,7 +849,7 @@ final class VectorKernels {
         int m0 = g * coutG + mb * MR;
         for (int t = 0; t < span; t++) {
           microKernel(j.w, (g * blocks + mb) * k * MR, panels[t], panelOffs[t], rowsOf[t], k0, k1,
-              widths[t], tile, 0);
+              Math.min(MR, coutG - mb * MR), widths[t], tile, 0);
           if (acc != null) {
             int accOff = (t * blocks + mb) * MR * NR;
             accumulate(tile, k0 == 0, acc, accOff);
@@ -980,7 +980,8 @@ final class VectorKernels {
               rows, j.w, weights, 0, k, tile, 0);
         } else {
           int panel = ((n * groups + g) * positionBlocks + pb) * k * MR;
-          microKernel(j.shared, panel, j.w, weights, rows, 0, k, channels, tile, 0);
+          microKernel(j.shared, panel, j.w, weights, rows, 0, k, Math.min(MR, plane - pb * MR),
+              channels, tile, 0);
         }
         int p0 = pb * MR;
         epilogueByChannel(j, tile, m0, channels, (n * c.outChannels() + m0) * plane + p0, plane,
@@ -1351,7 +1352,8 @@ final class VectorKernels {
       for (int xi = 0; xi < xis; xi++) {
         for (int mb = mb0; mb < mb1; mb++) {
           microKernel(j.w, xi * perXi + mb * cin * MR, j.v, xi * xiStride + col0, j.rowOffsets,
-              0, cin, width, acc, (mb - mb0) * product + xi * MR * NR);
+              0, cin, Math.min(MR, cout - mb * MR), width, acc,
+              (mb - mb0) * product + xi * MR * NR);
         }
       }
       for (int mb = mb0; mb < mb1; mb++) {
@@ -1583,13 +1585,17 @@ final class VectorKernels {
    * {@code i} of the columns starting at {@code b[bOff + rows[i]]}: {@code 2 * MR} accumulators
    * ({@code MR} rows, two vectors of columns) that stay in registers. Each kernel is kept this
    * small on purpose: the JIT must inline every Vector API call in it, or the vectors are boxed.
-   * Only the first {@code width} columns are needed; with 14 rows, a block of at most {@link #L}
-   * of them (the last of an image, or 16 Winograd tiles) runs on one vector of columns and leaves
-   * the second half of each tile row as it was.
+   * Only the first {@code height} rows and {@code width} columns are needed; with 14 rows, a
+   * block of at most {@link #L} columns (the last of an image, or 16 Winograd tiles) runs on one
+   * vector of columns and leaves the second half of each tile row as it was, and a panel of at
+   * most 6 rows (the last of 128 or 256 output channels) on the 6-row kernel, which leaves the
+   * other rows as they were.
    */
   private static void microKernel(float[] a, int aOff, float[] b, int bOff, int[] rows, int k0,
-      int k1, int width, float[] tile, int tileOff) {
-    if (MR == 14 && width <= L) {
+      int k1, int height, int width, float[] tile, int tileOff) {
+    if (MR == 14 && height <= 6) {
+      microKernel6(a, aOff, b, bOff, rows, k0, k1, tile, tileOff);
+    } else if (MR == 14 && width <= L) {
       microKernel14Narrow(a, aOff, b, bOff, rows, k0, k1, tile, tileOff);
     } else if (MR == 14) {
       microKernel14(a, aOff, b, bOff, rows, k0, k1, tile, tileOff);
@@ -1598,7 +1604,10 @@ final class VectorKernels {
     }
   }
 
-  /** {@link #microKernel} with 6 rows: 12 accumulators, for 16 vector registers. */
+  /**
+   * {@link #microKernel} with 6 rows: 12 accumulators, for 16 vector registers (AVX2), or the
+   * first 6 rows of a 14-row panel.
+   */
   private static void microKernel6(float[] a, int aOff, float[] b, int bOff, int[] rows, int k0,
       int k1, float[] tile, int tileOff) {
     FloatVector c00 = FloatVector.zero(S);
