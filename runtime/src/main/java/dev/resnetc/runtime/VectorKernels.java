@@ -1588,13 +1588,15 @@ final class VectorKernels {
    * Only the first {@code height} rows and {@code width} columns are needed; with 14 rows, a
    * block of at most {@link #L} columns (the last of an image, or 16 Winograd tiles) runs on one
    * vector of columns and leaves the second half of each tile row as it was, and a panel of at
-   * most 6 rows (the last of 128 or 256 output channels) on the 6-row kernel, which leaves the
-   * other rows as they were.
+   * most 6 or 8 rows (the last of 128 or 256 output channels, of 64 or 512) on the 6- or 8-row
+   * kernel, which leave the other rows as they were.
    */
   private static void microKernel(float[] a, int aOff, float[] b, int bOff, int[] rows, int k0,
       int k1, int height, int width, float[] tile, int tileOff) {
     if (MR == 14 && height <= 6) {
       microKernel6(a, aOff, b, bOff, rows, k0, k1, tile, tileOff);
+    } else if (MR == 14 && height <= 8) {
+      microKernel8(a, aOff, b, bOff, rows, k0, k1, tile, tileOff);
     } else if (MR == 14 && width <= L) {
       microKernel14Narrow(a, aOff, b, bOff, rows, k0, k1, tile, tileOff);
     } else if (MR == 14) {
@@ -1602,6 +1604,72 @@ final class VectorKernels {
     } else {
       microKernel6(a, aOff, b, bOff, rows, k0, k1, tile, tileOff);
     }
+  }
+
+  /** {@link #microKernel} with the first 8 rows of a 14-row panel: 16 accumulators. */
+  private static void microKernel8(float[] a, int aOff, float[] b, int bOff, int[] rows, int k0,
+      int k1, float[] tile, int tileOff) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c30 = c00;
+    FloatVector c31 = c00;
+    FloatVector c40 = c00;
+    FloatVector c41 = c00;
+    FloatVector c50 = c00;
+    FloatVector c51 = c00;
+    FloatVector c60 = c00;
+    FloatVector c61 = c00;
+    FloatVector c70 = c00;
+    FloatVector c71 = c00;
+    for (int i = k0, ai = aOff + k0 * MR; i < k1; i++, ai += MR) {
+      int bi = bOff + rows[i];
+      FloatVector b0 = FloatVector.fromArray(S, b, bi);
+      FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+      FloatVector x = FloatVector.broadcast(S, a[ai]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[ai + 1]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[ai + 2]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[ai + 3]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(S, a[ai + 4]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, a[ai + 5]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+      x = FloatVector.broadcast(S, a[ai + 6]);
+      c60 = x.fma(b0, c60);
+      c61 = x.fma(b1, c61);
+      x = FloatVector.broadcast(S, a[ai + 7]);
+      c70 = x.fma(b0, c70);
+      c71 = x.fma(b1, c71);
+    }
+    c00.intoArray(tile, tileOff);
+    c01.intoArray(tile, tileOff + L);
+    c10.intoArray(tile, tileOff + NR);
+    c11.intoArray(tile, tileOff + NR + L);
+    c20.intoArray(tile, tileOff + 2 * NR);
+    c21.intoArray(tile, tileOff + 2 * NR + L);
+    c30.intoArray(tile, tileOff + 3 * NR);
+    c31.intoArray(tile, tileOff + 3 * NR + L);
+    c40.intoArray(tile, tileOff + 4 * NR);
+    c41.intoArray(tile, tileOff + 4 * NR + L);
+    c50.intoArray(tile, tileOff + 5 * NR);
+    c51.intoArray(tile, tileOff + 5 * NR + L);
+    c60.intoArray(tile, tileOff + 6 * NR);
+    c61.intoArray(tile, tileOff + 6 * NR + L);
+    c70.intoArray(tile, tileOff + 7 * NR);
+    c71.intoArray(tile, tileOff + 7 * NR + L);
   }
 
   /**

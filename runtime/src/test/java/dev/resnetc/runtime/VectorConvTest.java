@@ -142,7 +142,8 @@ class VectorConvTest {
   @Test
   void matchesScalarAroundTileSizes() {
     int mr = VectorKernels.MR;
-    for (int cout : new int[] {1, 5, mr - 1, mr, mr + 1, 2 * mr, 2 * mr + 1}) {
+    // last row panels of 1, 5, 6, 7 and 8 rows take the 6- and 8-row kernels with 14-row panels
+    for (int cout : new int[] {1, 5, 6, mr - 1, mr, mr + 1, mr + 7, mr + 8, 2 * mr, 2 * mr + 1}) {
       for (int hw : new int[] {1, 3, 4, 5, 9}) {
         check(new Conv2d(3, hw, hw + 1, cout, 3, 1, 1, 1, 1), 2, true, true, true, 1);
       }
