@@ -290,8 +290,8 @@ class VectorConvTest {
   @Test
   void byChannelMatchesScalarOverLongReductions() {
     // one pass over the whole reduction; with 16-float vectors read in place (7 and 14 wide)
-    // or packed (5 wide), with narrower ones packed; the second layer at batch 2 has more
-    // position blocks than are streamed first
+    // or packed (5 wide), with narrower ones packed; the first layer, at batch 2, has more
+    // position blocks than CHANNEL_STREAM_BLOCKS, so its weights are not streamed first
     checkByChannel(new Conv2d(57, 14, 14, 20, 3, 1, 1, 1, 1), 2, true, true, false, 2);
     checkByChannel(new Conv2d(259, 7, 7, 33, 1, 1, 0, 1, 1), 2, true, true, true, 2);
     checkByChannel(new Conv2d(57, 14, 14, 20, 3, 1, 1, 1, 1), 1, false, true, true, 1);
