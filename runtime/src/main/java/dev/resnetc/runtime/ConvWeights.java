@@ -19,7 +19,13 @@ public final class ConvWeights {
      * positions broadcast, so that no column is padding where an image has few positions (7x7
      * and 14x14) and each weight is read once per call.
      */
-    CHANNELS(0);
+    CHANNELS(0),
+    /**
+     * {@code CHANNELS} over activations blocked by channels ({@link Layout#BLOCKED}): the
+     * runtime's choice, whatever the compiler's, for every convolution without groups whose
+     * output is blocked.
+     */
+    BLOCKED(0);
 
     private final int tile;
 
@@ -50,12 +56,14 @@ public final class ConvWeights {
   final float[] data;
   final boolean packed;
   final Algorithm algorithm;
+  final Layout layout;
 
-  ConvWeights(Conv2d geometry, float[] data, boolean packed, Algorithm algorithm) {
+  ConvWeights(Conv2d geometry, float[] data, boolean packed, Algorithm algorithm, Layout layout) {
     this.geometry = geometry;
     this.data = data;
     this.packed = packed;
     this.algorithm = algorithm;
+    this.layout = layout;
   }
 
   /** Whether the Vector API kernel will run these weights. */
@@ -66,5 +74,10 @@ public final class ConvWeights {
   /** The algorithm that will run these weights. */
   public Algorithm algorithm() {
     return algorithm;
+  }
+
+  /** The layout of the activations these weights were prepared for. */
+  public Layout layout() {
+    return layout;
   }
 }

@@ -63,18 +63,34 @@ public final class Kernels {
    * directly.
    */
   public static ConvWeights prepare(Conv2d c, float[] weight, ConvWeights.Algorithm algorithm) {
+    return prepare(c, weight, algorithm, Layout.NCHW);
+  }
+
+  /**
+   * Prepares convolution weights once for activations in {@code layout}. In
+   * {@link Layout#BLOCKED}, a convolution without groups whose output is blocked runs the
+   * blocked kernel ({@link ConvWeights.Algorithm#BLOCKED}) whatever {@code algorithm} says; any
+   * other runs {@code algorithm} through NCHW copies of its blocked tensors.
+   */
+  public static ConvWeights prepare(Conv2d c, float[] weight, ConvWeights.Algorithm algorithm,
+      Layout layout) {
+    layout.requireAvailable();
     requireLength("weight", weight, c.weightSize());
     boolean winograd = algorithm.winograd();
     if (winograd && !Winograd.applies(c)) {
       throw new IllegalArgumentException("Winograd (" + algorithm + ") does not apply to " + c);
     }
     if (!VECTORIZED) {
-      return new ConvWeights(c, weight, false, ConvWeights.Algorithm.DIRECT);
+      return new ConvWeights(c, weight, false, ConvWeights.Algorithm.DIRECT, layout);
+    }
+    if (layout == Layout.BLOCKED && BlockedConv.applies(c)) {
+      return new ConvWeights(c, VectorKernels.packByChannel(c, weight), true,
+          ConvWeights.Algorithm.BLOCKED, layout);
     }
     float[] prepared = winograd ? Winograd.transformWeights(c, weight, algorithm.tile())
         : algorithm == ConvWeights.Algorithm.CHANNELS ? VectorKernels.packByChannel(c, weight)
         : VectorKernels.pack(c, weight);
-    return new ConvWeights(c, prepared, true, algorithm);
+    return new ConvWeights(c, prepared, true, algorithm, layout);
   }
 
   /**
@@ -138,6 +154,22 @@ public final class Kernels {
       requireRange("residual", residual, resOff, (long) batch * c.outSize());
     }
     requireRange("out", out, outOff, (long) batch * c.outSize());
+    if (weight.algorithm == ConvWeights.Algorithm.BLOCKED) {
+      BlockedConv.conv(parallel, c, batch, in, inOff, weight.data, bias, residual, resOff, relu,
+          out, outOff);
+    } else if (weight.layout.blocks(c.inChannels()) || weight.layout.blocks(c.outChannels())) {
+      convolveThroughNchw(parallel, c, batch, in, inOff, weight, bias, residual, resOff, relu, out,
+          outOff);
+    } else {
+      convolveNchw(parallel, c, batch, in, inOff, weight, bias, residual, resOff, relu, out,
+          outOff);
+    }
+  }
+
+  /** The Vector API kernels over NCHW tensors, by the algorithm the weights were prepared for. */
+  private static void convolveNchw(Parallel parallel, Conv2d c, int batch, float[] in,
+      int inOff, ConvWeights weight, float[] bias, float[] residual, int resOff, boolean relu,
+      float[] out, int outOff) {
     if (weight.algorithm.winograd()) {
       VectorKernels.winograd(parallel, weight.algorithm.tile(), c, batch, in, inOff,
           weight.data, bias, residual, resOff, relu, out, outOff);
@@ -148,6 +180,37 @@ public final class Kernels {
       VectorKernels.conv(parallel, c, batch, in, inOff, weight.data, bias, residual, resOff, relu,
           out, outOff);
     }
+  }
+
+  /**
+   * A convolution that has no blocked kernel (groups, or an output that is not blocked) with a
+   * blocked input or output: through NCHW copies of them.
+   */
+  private static void convolveThroughNchw(Parallel parallel, Conv2d c, int batch, float[] in,
+      int inOff, ConvWeights weight, float[] bias, float[] residual, int resOff, boolean relu,
+      float[] out, int outOff) {
+    Layout.Scratch s = Layout.SCRATCH.get();
+    Layout layout = weight.layout;
+    int plane = c.inHeight() * c.inWidth(), outPlane = c.outHeight() * c.outWidth();
+    if (layout.blocks(c.inChannels())) {
+      float[] x = s.get(Layout.Scratch.IN, (long) batch * c.inSize());
+      layout.toNchw(batch, c.inChannels(), plane, in, inOff, x, 0);
+      in = x;
+      inOff = 0;
+    }
+    if (!layout.blocks(c.outChannels())) {
+      convolveNchw(parallel, c, batch, in, inOff, weight, bias, residual, resOff, relu, out,
+          outOff);
+      return;
+    }
+    float[] y = s.get(Layout.Scratch.OUT, (long) batch * c.outSize());
+    float[] r = null;
+    if (residual != null) {
+      r = s.get(Layout.Scratch.RESIDUAL, (long) batch * c.outSize());
+      layout.toNchw(batch, c.outChannels(), outPlane, residual, resOff, r, 0);
+    }
+    convolveNchw(parallel, c, batch, in, inOff, weight, bias, r, 0, relu, y, 0);
+    layout.fromNchw(batch, c.outChannels(), outPlane, y, 0, out, outOff);
   }
 
   /**
@@ -230,6 +293,27 @@ public final class Kernels {
   }
 
   /**
+   * {@link #batchNorm(int, int, int, float[], int, float[], float[], float[], float[], float,
+   * boolean, float[], int) batchNorm} with tensors in {@code layout}; blocked tensors go through
+   * NCHW copies (ResNets fold their BatchNorms into the convolutions).
+   */
+  public static void batchNorm(Layout layout, int batch, int channels, int spatial, float[] in,
+      int inOff, float[] gamma, float[] beta, float[] mean, float[] var, float eps, boolean relu,
+      float[] out, int outOff) {
+    if (!layout.blocks(channels)) {
+      batchNorm(batch, channels, spatial, in, inOff, gamma, beta, mean, var, eps, relu, out,
+          outOff);
+      return;
+    }
+    requireRange("in", in, inOff, (long) batch * channels * spatial);
+    Layout.Scratch s = Layout.SCRATCH.get();
+    float[] x = s.get(Layout.Scratch.IN, (long) batch * channels * spatial);
+    layout.toNchw(batch, channels, spatial, in, inOff, x, 0);
+    batchNorm(batch, channels, spatial, x, 0, gamma, beta, mean, var, eps, relu, x, 0);
+    layout.fromNchw(batch, channels, spatial, x, 0, out, outOff);
+  }
+
+  /**
    * Inference batch normalization {@code y = (x - mean) / sqrt(var + eps) * gamma + beta} per
    * channel, optionally followed by ReLU; use {@code spatial = 1} for {@code [n, c]} tensors.
    * {@code in} may be {@code out} (same array and offset).
@@ -303,6 +387,35 @@ public final class Kernels {
       float[] in, int inOff, // [batch, channels, inHeight, inWidth]
       float[] out, int outOff) { // [batch, channels, outHeight, outWidth]
     pool(parallel, p, batch, in, inOff, out, outOff, true);
+  }
+
+  /**
+   * {@link #maxPool2d(Parallel, Pool2d, int, float[], int, float[], int) maxPool2d} with tensors
+   * in {@code layout}.
+   */
+  public static void maxPool2d(Parallel parallel, Layout layout, Pool2d p, int batch,
+      float[] in, int inOff, float[] out, int outOff) {
+    pool(parallel, layout, p, batch, in, inOff, out, outOff, true);
+  }
+
+  /**
+   * {@link #avgPool2d(Parallel, Pool2d, int, float[], int, float[], int) avgPool2d} with tensors
+   * in {@code layout}; on blocked tensors, the same bits as the scalar kernel.
+   */
+  public static void avgPool2d(Parallel parallel, Layout layout, Pool2d p, int batch,
+      float[] in, int inOff, float[] out, int outOff) {
+    pool(parallel, layout, p, batch, in, inOff, out, outOff, false);
+  }
+
+  private static void pool(Parallel parallel, Layout layout, Pool2d p, int batch, float[] in,
+      int inOff, float[] out, int outOff, boolean max) {
+    if (!layout.blocks(p.channels())) {
+      pool(parallel, p, batch, in, inOff, out, outOff, max);
+      return;
+    }
+    layout.requireAvailable();
+    checkPool(p, batch, in, inOff, out, outOff);
+    VectorLayers.blockedPool(parallel, p, max, batch, in, inOff, out, outOff);
   }
 
   /** Max pooling with implicit {@code -infinity} padding, as PyTorch's {@code max_pool2d}. */
@@ -400,6 +513,23 @@ public final class Kernels {
    * vectors of floats, so the mean may differ by {@code (spatial / L + L)} units of float
    * roundoff of the mean magnitude ({@code L} floats per vector).
    */
+  /**
+   * {@link #globalAvgPool(Parallel, int, int, int, float[], int, float[], int) globalAvgPool}
+   * with an input in {@code layout}; the output, {@code [batch, channels]}, is the same in every
+   * layout.
+   */
+  public static void globalAvgPool(Parallel parallel, Layout layout, int batch, int channels,
+      int spatial, float[] in, int inOff, float[] out, int outOff) {
+    if (!layout.blocks(channels)) {
+      globalAvgPool(parallel, batch, channels, spatial, in, inOff, out, outOff);
+      return;
+    }
+    layout.requireAvailable();
+    checkGlobalAvgPool(batch, channels, spatial, in, inOff, out, outOff);
+    VectorLayers.blockedGlobalAvgPool(parallel, batch, channels, spatial, in, inOff, out,
+        outOff);
+  }
+
   public static void globalAvgPool(
       Parallel parallel,
       int batch,
@@ -566,6 +696,29 @@ public final class Kernels {
     requirePositive("features", features);
     requireRange("x", x, xOff, (long) batch * features);
     requireRange("y", y, yOff, (long) batch * features);
+  }
+
+  /**
+   * {@link #padShortcut(int, int, int, int, int, int, int, float[], int, float[], int)
+   * padShortcut} with tensors in {@code layout}, through NCHW copies of the blocked ones.
+   */
+  public static void padShortcut(Layout layout, int batch, int inChannels, int inHeight,
+      int inWidth, int stride, int outChannels, int padFront, float[] in, int inOff, float[] out,
+      int outOff) {
+    if (!layout.blocks(inChannels) && !layout.blocks(outChannels)) {
+      padShortcut(batch, inChannels, inHeight, inWidth, stride, outChannels, padFront, in, inOff,
+          out, outOff);
+      return;
+    }
+    int inPlane = Math.multiplyExact(inHeight, inWidth);
+    int outPlane = ((inHeight - 1) / stride + 1) * ((inWidth - 1) / stride + 1);
+    requireRange("in", in, inOff, (long) batch * inChannels * inPlane);
+    Layout.Scratch s = Layout.SCRATCH.get();
+    float[] x = s.get(Layout.Scratch.IN, (long) batch * inChannels * inPlane);
+    float[] y = s.get(Layout.Scratch.OUT, (long) batch * outChannels * outPlane);
+    layout.toNchw(batch, inChannels, inPlane, in, inOff, x, 0);
+    padShortcut(batch, inChannels, inHeight, inWidth, stride, outChannels, padFront, x, 0, y, 0);
+    layout.fromNchw(batch, outChannels, outPlane, y, 0, out, outOff);
   }
 
   /**

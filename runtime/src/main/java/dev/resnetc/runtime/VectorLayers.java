@@ -44,7 +44,10 @@ final class VectorLayers {
 
   private VectorLayers() {}
 
-  private enum Kind { MAX_POOL, AVG_POOL, GLOBAL_AVG_POOL, DENSE, SOFTMAX }
+  private enum Kind {
+    MAX_POOL, AVG_POOL, GLOBAL_AVG_POOL, DENSE, SOFTMAX,
+    BLOCKED_MAX_POOL, BLOCKED_AVG_POOL, BLOCKED_GLOBAL_AVG_POOL
+  }
 
   /** The arguments of one call, reused by each calling thread. */
   private static final class LayerJob extends VectorKernels.KernelCall {
@@ -67,6 +70,9 @@ final class VectorLayers {
         case GLOBAL_AVG_POOL -> globalAvgPool(this, from, to);
         case DENSE -> dense(this, from, to);
         case SOFTMAX -> softmax(this, from, to);
+        case BLOCKED_MAX_POOL -> blockedMaxPool(this, from, to);
+        case BLOCKED_AVG_POOL -> blockedAvgPool(this, from, to);
+        case BLOCKED_GLOBAL_AVG_POOL -> blockedGlobalAvgPool(this, from, to);
       }
     }
 
@@ -107,6 +113,116 @@ final class VectorLayers {
     j.setInOut(in, inOff, out, outOff);
     j.run(par, max ? Kind.MAX_POOL : Kind.AVG_POOL, batch * p.channels(),
         (long) batch * p.inSize());
+  }
+
+  /**
+   * {@link #pool} over blocked tensors ({@link Layout#BLOCKED}); tasks are blocks of 16 channels
+   * of one image, and each output position is one vector, the max (or sum) of its window's
+   * vectors in the scalar kernel's order: the same bits.
+   */
+  static void blockedPool(Parallel par, Pool2d p, boolean max, int batch, float[] in, int inOff,
+      float[] out, int outOff) {
+    LayerJob j = JOBS.get();
+    j.pool = p;
+    j.setInOut(in, inOff, out, outOff);
+    j.run(par, max ? Kind.BLOCKED_MAX_POOL : Kind.BLOCKED_AVG_POOL,
+        batch * p.channels() / Layout.BLOCK, (long) batch * p.inSize());
+  }
+
+  /** Channel blocks {@code [from, to)} of a blocked max pooling. */
+  private static void blockedMaxPool(LayerJob j, int from, int to) {
+    Pool2d p = j.pool;
+    int h = p.inHeight(), w = p.inWidth(), k = p.kernel(), s = p.stride(), pad = p.padding();
+    int oh = p.outHeight(), ow = p.outWidth();
+    float[] in = j.in;
+    float[] out = j.out;
+    for (int unit = from; unit < to; unit++) {
+      int inBase = j.inOff + unit * h * w * L;
+      int outAt = j.outOff + unit * oh * ow * L;
+      for (int oy = 0; oy < oh; oy++) {
+        int y0 = oy * s - pad;
+        int kyLo = Math.max(0, -y0), kyHi = Math.min(k, h - y0);
+        for (int ox = 0; ox < ow; ox++, outAt += L) {
+          int x0 = ox * s - pad;
+          int kxLo = Math.max(0, -x0), kxHi = Math.min(k, w - x0);
+          FloatVector v = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+          for (int ky = kyLo; ky < kyHi; ky++) {
+            int row = inBase + ((y0 + ky) * w + x0) * L;
+            for (int kx = kxLo; kx < kxHi; kx++) {
+              v = v.max(FloatVector.fromArray(S, in, row + kx * L));
+            }
+          }
+          v.intoArray(out, outAt);
+        }
+      }
+    }
+  }
+
+  /** Channel blocks {@code [from, to)} of a blocked average pooling (padding counted). */
+  private static void blockedAvgPool(LayerJob j, int from, int to) {
+    Pool2d p = j.pool;
+    int h = p.inHeight(), w = p.inWidth(), k = p.kernel(), s = p.stride(), pad = p.padding();
+    int oh = p.outHeight(), ow = p.outWidth();
+    float divisor = k * k;
+    float[] in = j.in;
+    float[] out = j.out;
+    for (int unit = from; unit < to; unit++) {
+      int inBase = j.inOff + unit * h * w * L;
+      int outAt = j.outOff + unit * oh * ow * L;
+      for (int oy = 0; oy < oh; oy++) {
+        int y0 = oy * s - pad;
+        int kyLo = Math.max(0, -y0), kyHi = Math.min(k, h - y0);
+        for (int ox = 0; ox < ow; ox++, outAt += L) {
+          int x0 = ox * s - pad;
+          int kxLo = Math.max(0, -x0), kxHi = Math.min(k, w - x0);
+          FloatVector v = FloatVector.zero(S);
+          for (int ky = kyLo; ky < kyHi; ky++) {
+            int row = inBase + ((y0 + ky) * w + x0) * L;
+            for (int kx = kxLo; kx < kxHi; kx++) {
+              v = v.add(FloatVector.fromArray(S, in, row + kx * L));
+            }
+          }
+          v.div(divisor).intoArray(out, outAt);
+        }
+      }
+    }
+  }
+
+  /** {@link #globalAvgPool} over a blocked input; tasks are blocks of 16 channels. */
+  static void blockedGlobalAvgPool(Parallel par, int batch, int channels, int spatial,
+      float[] in, int inOff, float[] out, int outOff) {
+    LayerJob j = JOBS.get();
+    j.length = spatial;
+    j.setInOut(in, inOff, out, outOff);
+    j.run(par, Kind.BLOCKED_GLOBAL_AVG_POOL, batch * channels / Layout.BLOCK,
+        (long) batch * channels * spatial);
+  }
+
+  /**
+   * Channel blocks {@code [from, to)} of a blocked global average pooling: the positions'
+   * vectors summed in four chains, in floats (the NCHW kernel also sums in floats).
+   */
+  private static void blockedGlobalAvgPool(LayerJob j, int from, int to) {
+    int spatial = j.length;
+    float[] in = j.in;
+    for (int unit = from; unit < to; unit++) {
+      int at = j.inOff + unit * spatial * L;
+      FloatVector s0 = FloatVector.zero(S);
+      FloatVector s1 = s0;
+      FloatVector s2 = s0;
+      FloatVector s3 = s0;
+      int p = 0;
+      for (; p + 4 <= spatial; p += 4, at += 4 * L) {
+        s0 = s0.add(FloatVector.fromArray(S, in, at));
+        s1 = s1.add(FloatVector.fromArray(S, in, at + L));
+        s2 = s2.add(FloatVector.fromArray(S, in, at + 2 * L));
+        s3 = s3.add(FloatVector.fromArray(S, in, at + 3 * L));
+      }
+      for (; p < spatial; p++, at += L) {
+        s0 = s0.add(FloatVector.fromArray(S, in, at));
+      }
+      s0.add(s1).add(s2.add(s3)).div((float) spatial).intoArray(j.out, j.outOff + unit * L);
+    }
   }
 
   /** A participant's rows for pooling, grown as needed and then reused. */
