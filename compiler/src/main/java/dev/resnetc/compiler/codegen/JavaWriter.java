@@ -20,6 +20,7 @@ import dev.resnetc.runtime.Conv2d;
 import dev.resnetc.runtime.ConvWeights;
 import dev.resnetc.runtime.Fold;
 import dev.resnetc.runtime.Kernels;
+import dev.resnetc.runtime.Layout;
 import dev.resnetc.runtime.Parallel;
 import dev.resnetc.runtime.Pool2d;
 import dev.resnetc.runtime.TensorFiles;
@@ -46,6 +47,7 @@ import javax.lang.model.element.Modifier;
 public final class JavaWriter {
   private static final TypeName FLOATS = ArrayTypeName.of(TypeName.FLOAT);
   private static final ClassName KERNELS = ClassName.get(Kernels.class);
+  private static final ClassName LAYOUT = ClassName.get(Layout.class);
   private static final ClassName WEIGHTS = ClassName.get(Weights.class);
   private static final ClassName ARENAS = ClassName.get(Arenas.class);
   private static final ClassName PARALLEL = ClassName.get(Parallel.class);
@@ -80,7 +82,7 @@ public final class JavaWriter {
     for (String reserved : List.of("input", "output", "arena", "arenas", "n", "w", "weights",
         "file", "in", "stripPrefix", "resource", "other", "parallel", "threads", "INPUT_SHAPE",
         "OUTPUT_SHAPE", "PARAMETERS", "PARAMETER_COUNT", "MULTIPLY_ADDS", "ACTIVATION_BYTES",
-        "ARENA_FLOATS")) {
+        "ARENA_FLOATS", "LAYOUT")) {
       names.newName(reserved, reserved);
     }
   }
@@ -179,6 +181,11 @@ public final class JavaWriter {
             Modifier.STATIC, Modifier.FINAL)
         .initializer("$L", memory.arena())
         .build());
+    type.addField(FieldSpec.builder(LAYOUT, "LAYOUT", Modifier.PRIVATE, Modifier.STATIC,
+            Modifier.FINAL)
+        .addJavadoc("Where the activations lie: blocked by channels with AVX-512, else NCHW.\n")
+        .initializer("$T.preferred()", LAYOUT)
+        .build());
     type.addField(shapeField("INPUT_SHAPE", compilation.graph().inputShape()));
     type.addField(shapeField("OUTPUT_SHAPE", compilation.outputShape()));
     CodeBlock.Builder specs = CodeBlock.builder().add("$T.of(", List.class).indent();
@@ -241,7 +248,7 @@ public final class JavaWriter {
         if (KernelPlan.algorithm(g) == ConvWeights.Algorithm.CHANNELS) {
           algorithm = CodeBlock.of("$T.channelsOr($L)", KERNELS, algorithm);
         }
-        value = CodeBlock.of("$T.prepare($N, $L, $L)", KERNELS,
+        value = CodeBlock.of("$T.prepare($N, $L, $L, LAYOUT)", KERNELS,
             geometry(g, a.key().substring(0, a.key().lastIndexOf('.'))), value, algorithm);
       }
       m.addStatement("this.$N = $L", fieldOfArray.get(a.key()), value);
@@ -426,7 +433,8 @@ public final class JavaWriter {
           x.inFeatures(), x.outFeatures(), at(x.in()), field(x.weight()), field(x.bias()),
           residual(x.residual()), x.relu(), at(x.out()));
     } else if (s instanceof KernelPlan.Step.BatchNorm x) {
-      return CodeBlock.of("$T.batchNorm(n, $L, $L, $L, $L, $L, $L, $L, $Lf, false, $L)", KERNELS,
+      return CodeBlock.of("$T.batchNorm(LAYOUT, n, $L, $L, $L, $L, $L, $L, $L, $Lf, false, $L)",
+          KERNELS,
           x.channels(), x.spatial(), at(x.in()), field(x.gamma()), field(x.beta()),
           field(x.mean()), field(x.var()), Float.toString(x.eps()), at(x.out()));
     } else if (s instanceof KernelPlan.Step.Relu x) {
@@ -436,21 +444,24 @@ public final class JavaWriter {
       return CodeBlock.of("$T.add($L, $L, n * $L, false, $L)", KERNELS, at(x.left()),
           at(x.right()), x.perImage(), at(x.out()));
     } else if (s instanceof KernelPlan.Step.Pool x) {
-      return CodeBlock.of("$T.$L(this.parallel, $N, n, $L, $L)", KERNELS,
+      return CodeBlock.of("$T.$L(this.parallel, LAYOUT, $N, n, $L, $L)", KERNELS,
           x.max() ? "maxPool2d" : "avgPool2d", geometry(x.geometry(), x.node()), at(x.in()),
           at(x.out()));
     } else if (s instanceof KernelPlan.Step.GlobalAvgPool x) {
-      return CodeBlock.of("$T.globalAvgPool(this.parallel, n, $L, $L, $L, $L)", KERNELS,
+      return CodeBlock.of("$T.globalAvgPool(this.parallel, LAYOUT, n, $L, $L, $L, $L)", KERNELS,
           x.channels(), x.spatial(), at(x.in()), at(x.out()));
     } else if (s instanceof KernelPlan.Step.Softmax x) {
       return CodeBlock.of("$T.softmax(this.parallel, n, $L, $L, $L)", KERNELS, x.features(),
           at(x.in()), at(x.out()));
+    } else if (s instanceof KernelPlan.Step.Relayout x) {
+      return CodeBlock.of("LAYOUT.$L(n, $L, $L, $L, $L)", x.blocking() ? "fromNchw" : "toNchw",
+          x.channels(), x.spatial(), at(x.in()), at(x.out()));
     } else if (s instanceof KernelPlan.Step.Copy x) {
       return CodeBlock.of("$T.copy($L, n * $L, $L)", KERNELS, at(x.in()), x.perImage(),
           at(x.out()));
     }
     KernelPlan.Step.PadShortcut x = (KernelPlan.Step.PadShortcut) s;
-    return CodeBlock.of("$T.padShortcut(n, $L, $L, $L, $L, $L, $L, $L, $L)", KERNELS,
+    return CodeBlock.of("$T.padShortcut(LAYOUT, n, $L, $L, $L, $L, $L, $L, $L, $L)", KERNELS,
         x.inChannels(), x.inHeight(), x.inWidth(), x.stride(), x.outChannels(), x.padFront(),
         at(x.in()), at(x.out()));
   }

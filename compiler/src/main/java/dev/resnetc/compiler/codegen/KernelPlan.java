@@ -8,6 +8,7 @@ import dev.resnetc.compiler.ir.Shape;
 import dev.resnetc.compiler.ir.Shapes;
 import dev.resnetc.runtime.Conv2d;
 import dev.resnetc.runtime.ConvWeights;
+import dev.resnetc.runtime.Layout;
 import dev.resnetc.runtime.Pool2d;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,7 +20,8 @@ import java.util.function.Function;
 /**
  * The generated class as data: the weight arrays it keeps, the buffers a forward pass needs and
  * the kernel calls that fill them, in order. Layers that do not change data (flatten, and dropout
- * and identity at {@code -O0}) become buffer aliases, not calls. {@link JavaWriter} turns a plan
+ * and identity at {@code -O0}) become buffer aliases, not calls, except a flatten of an image the
+ * runtime may keep blocked by channels, which becomes a conversion to NCHW. {@link JavaWriter} turns a plan
  * into Java without looking at the IR again.
  */
 public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffer> buffers,
@@ -251,6 +253,14 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
 
     /** {@code Kernels.copy}, when the output would otherwise be the caller's input array. */
     record Copy(String node, int perImage, int in, int out) implements Unary {}
+
+    /**
+     * {@code Layout.fromNchw} ({@code blocking}) or {@code Layout.toNchw}, where an image that
+     * the network's layout may block meets code that reads NCHW: the caller's input, a flatten,
+     * the caller's output. In the NCHW layout it is a copy.
+     */
+    record Relayout(String node, int channels, int spatial, boolean blocking, int in, int out)
+        implements Unary {}
   }
 
   public static KernelPlan of(Compilation c) {
@@ -281,6 +291,13 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
         n.accept(this);
       }
       int output = bufferOf.get(c.graph().output().id());
+      Shape outputShape = shapes.of(c.graph().output());
+      if (mayBeBlocked(outputShape)) {
+        Node last = c.graph().output();
+        steps.add(new Step.Relayout(last.name(), outputShape.channels(), spatial(outputShape),
+            false, output, newBuffer(last)));
+        output = bufferOf.get(last.id());
+      }
       if (output == INPUT) {
         Node last = c.graph().output();
         steps.add(new Step.Copy(last.name(), perImage(last), INPUT, newBuffer(last)));
@@ -336,9 +353,26 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
       return Math.toIntExact(shapes.of(n).size());
     }
 
+    /**
+     * Whether a network may keep {@code s} blocked by channels ({@code Layout.BLOCKED}): an image
+     * of more than one position whose channels fill whole blocks.
+     */
+    private static boolean mayBeBlocked(Shape s) {
+      return s.isImage() && s.channels() % Layout.BLOCK == 0 && s.height() * s.width() > 1;
+    }
+
+    private static int spatial(Shape s) {
+      return s.height() * s.width();
+    }
+
     @Override
     public Void visitInput(Node.Input n) {
-      newBuffer(n);
+      int input = newBuffer(n);
+      Shape s = shapes.of(n);
+      if (mayBeBlocked(s)) {
+        steps.add(new Step.Relayout(n.name(), s.channels(), spatial(s), true, input,
+            newBuffer(n)));
+      }
       return null;
     }
 
@@ -402,7 +436,14 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
 
     @Override
     public Void visitFlatten(Node.Flatten n) {
-      return alias(n);
+      Shape in = shapes.inputOf(n);
+      if (!mayBeBlocked(in)) {
+        return alias(n);
+      }
+      int src = in(n);
+      steps.add(new Step.Relayout(n.name(), in.channels(), spatial(in), false, src,
+          newBuffer(n)));
+      return null;
     }
 
     @Override
