@@ -305,6 +305,8 @@ public final class Kernels {
           outOff);
       return;
     }
+    requirePositive("batch", batch);
+    requirePositive("spatial", spatial);
     requireRange("in", in, inOff, (long) batch * channels * spatial);
     Layout.Scratch s = Layout.SCRATCH.get();
     float[] x = s.get(Layout.Scratch.IN, (long) batch * channels * spatial);
@@ -710,6 +712,10 @@ public final class Kernels {
           out, outOff);
       return;
     }
+    requirePositive("batch", batch);
+    requirePositive("inHeight", inHeight);
+    requirePositive("inWidth", inWidth);
+    requirePositive("stride", stride);
     int inPlane = Math.multiplyExact(inHeight, inWidth);
     int outPlane = ((inHeight - 1) / stride + 1) * ((inWidth - 1) / stride + 1);
     requireRange("in", in, inOff, (long) batch * inChannels * inPlane);

@@ -104,26 +104,17 @@ final class VectorKernels {
         }
       }
     }
-    // byChannel: read in place, and packed
-    for (Conv2d c : new Conv2d[] {new Conv2d(8, 7, 7, NR, 1, 1, 0, 1, 1),
+    // byChannel read in place and packed; the blocked kernel read in place and from NCHW
+    for (Conv2d c : new Conv2d[] {new Conv2d(16, 7, 7, NR, 1, 1, 0, 1, 1),
         new Conv2d(3, 9, 9, NR, 3, 2, 1, 1, 1)}) {
       float[] in = new float[c.inSize()];
       float[] bias = new float[c.outChannels()];
       float[] out = new float[c.outSize()];
       float[] w = packByChannel(c, new float[c.weightSize()]);
+      boolean blocked = Layout.preferred() == Layout.BLOCKED;
       for (int i = 0; i < 2000; i++) {
         byChannel(one, c, 1, in, 0, w, bias, out, 0, true, out, 0);
-      }
-    }
-    if (Layout.preferred() == Layout.BLOCKED) {
-      // the blocked kernel: read in place, and through padded phase planes from NCHW
-      for (Conv2d c : new Conv2d[] {new Conv2d(16, 7, 7, NR, 1, 1, 0, 1, 1),
-          new Conv2d(3, 9, 9, NR, 3, 2, 1, 1, 1)}) {
-        float[] in = new float[c.inSize()];
-        float[] bias = new float[c.outChannels()];
-        float[] out = new float[c.outSize()];
-        float[] w = packByChannel(c, new float[c.weightSize()]);
-        for (int i = 0; i < 2000; i++) {
+        if (blocked) {
           BlockedConv.conv(one, c, 1, in, 0, w, bias, out, 0, true, out, 0);
         }
       }

@@ -2,6 +2,8 @@ package dev.resnetc.runtime;
 
 import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
+import static dev.resnetc.runtime.Tensors.blocked;
+import static dev.resnetc.runtime.Tensors.nchw;
 import static dev.resnetc.runtime.Tensors.random;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -199,18 +201,6 @@ class BlockedConvTest {
             .isWithin(1e-4f * (1 + Math.abs(expected[i]))).of(expected[i]);
       }
     }
-  }
-
-  private static float[] blocked(int channels, int plane, int batch, float[] nchw) {
-    float[] b = new float[nchw.length];
-    Layout.BLOCKED.fromNchw(batch, channels, plane, nchw, 0, b, 0);
-    return b;
-  }
-
-  private static float[] nchw(int channels, int plane, int batch, float[] blocked) {
-    float[] n = new float[blocked.length];
-    Layout.BLOCKED.toNchw(batch, channels, plane, blocked, 0, n, 0);
-    return n;
   }
 
   private static float[] shifted(int offset, float[] values) {

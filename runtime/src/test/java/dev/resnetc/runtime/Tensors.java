@@ -41,4 +41,18 @@ final class Tensors {
       }
     }
   }
+
+  /** {@code nchw} ({@code batch} images of {@code channels x plane}) in the blocked layout. */
+  static float[] blocked(int channels, int plane, int batch, float[] nchw) {
+    float[] b = new float[nchw.length];
+    Layout.BLOCKED.fromNchw(batch, channels, plane, nchw, 0, b, 0);
+    return b;
+  }
+
+  /** The inverse of {@link #blocked}. */
+  static float[] nchw(int channels, int plane, int batch, float[] blocked) {
+    float[] n = new float[blocked.length];
+    Layout.BLOCKED.toNchw(batch, channels, plane, blocked, 0, n, 0);
+    return n;
+  }
 }
