@@ -5,8 +5,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Convolutions over activations blocked by channels ({@link Layout#BLOCKED}), with AVX-512's 16-float
- * vectors: the micro-kernel's two column vectors are 32 output channels of the weights
+ * Convolutions over activations blocked by channels ({@link Layout#BLOCKED}), with AVX-512's
+ * 16-float vectors: the micro-kernel's two column vectors are 32 output channels of the weights
  * {@link VectorKernels#packByChannel} packed, and its 14 rows are output positions, broadcast:
  * two runs ("halves") of up to 7 positions of one output row each, which in this layout lie 16
  * floats apart. The 16 channels of a position are one vector, so the epilogue writes each
@@ -80,7 +80,8 @@ final class BlockedConv {
       this.batch = batch;
       int cin = c.inChannels(), k = c.kernel(), s = c.stride(), d = c.dilation();
       int oh = c.outHeight(), ow = c.outWidth(), plane = oh * ow;
-      inPlace = Layout.BLOCKED.blocks(cin) && k == 1 && s == 1 && c.padding() == 0 && plane % HALF == 0;
+      inPlace = Layout.BLOCKED.blocks(cin) && k == 1 && s == 1 && c.padding() == 0
+          && plane % HALF == 0;
       inBlocks = (cin + L - 1) / L;
       int reach = (k - 1) * d / s;
       phases = k == 1 ? 1 : s;

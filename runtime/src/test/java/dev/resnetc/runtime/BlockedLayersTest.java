@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The layers around the convolutions on blocked tensors ({@link Layout#BLOCKED}) against the
  * scalar NCHW kernels, through {@link Layout#fromNchw} and {@link Layout#toNchw}: pooling of
- * blocked tensors bit for bit, global average pooling within float roundoff, BatchNorm and the option-A shortcut
- * through their NCHW copies, and channel counts that stay NCHW passed through unchanged.
+ * blocked tensors bit for bit, global average pooling within float roundoff, BatchNorm and the
+ * option-A shortcut through their NCHW copies, and channel counts that stay NCHW passed through
+ * unchanged.
  */
 class BlockedLayersTest {
   private final Random random = new Random(23);

@@ -21,8 +21,8 @@ import java.util.function.Function;
  * The generated class as data: the weight arrays it keeps, the buffers a forward pass needs and
  * the kernel calls that fill them, in order. Layers that do not change data (flatten, and dropout
  * and identity at {@code -O0}) become buffer aliases, not calls, except a flatten of an image the
- * runtime may keep blocked by channels, which becomes a conversion to NCHW. {@link JavaWriter} turns a plan
- * into Java without looking at the IR again.
+ * runtime may keep blocked by channels, which becomes a conversion to NCHW. {@link JavaWriter}
+ * turns a plan into Java without looking at the IR again.
  */
 public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffer> buffers,
     List<Step> steps, int outputBuffer) {
@@ -64,7 +64,9 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
    * {@link #MAX_POINTWISE_CHANNELS_WIDTH} wide: the direct convolution with output channels in
    * the vectors, which wastes no columns on small images and reads each weight once per call.
    * That covers ResNet's 3x3 layers at 14x14 and 7x7, its strided 3x3 layers and its 1x1 layers
-   * into 14x14 and 7x7 (docs/PERFORMANCE.md).
+   * into 14x14 and 7x7 (docs/PERFORMANCE.md). Where the runtime keeps activations blocked by
+   * channels ({@code Layout.BLOCKED}, AVX-512), it runs every convolution without groups whose
+   * output is blocked on its blocked kernel instead, whatever this says.
    */
   public static ConvWeights.Algorithm algorithm(Conv2d c) {
     boolean channels = c.kernel() == 1 ? c.outWidth() <= MAX_POINTWISE_CHANNELS_WIDTH
