@@ -6,6 +6,7 @@ import dev.resnetc.runtime.Conv2d;
 import dev.resnetc.runtime.ConvWeights;
 import dev.resnetc.runtime.ConvWeights.Algorithm;
 import dev.resnetc.runtime.Kernels;
+import dev.resnetc.runtime.Layout;
 import dev.resnetc.runtime.Parallel;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -172,7 +173,12 @@ public final class ConvBench implements Callable<Integer> {
     for (Algorithm a : Algorithm.values()) {
       boolean winograd = c.kernel() == 3 && c.stride() == 1 && c.dilation() == 1
           && c.groups() == 1;
-      if (!a.winograd() || winograd) {
+      if (a == Algorithm.BLOCKED) { // the runtime's kernel over blocked tensors, where it runs
+        if (Layout.preferred() == Layout.BLOCKED && c.groups() == 1
+            && Layout.BLOCKED.blocks(c.outChannels())) {
+          prepared.put(a, Kernels.prepare(c, weight, Algorithm.DIRECT, Layout.BLOCKED));
+        }
+      } else if (!a.winograd() || winograd) {
         prepared.put(a, Kernels.prepare(c, weight, a));
       }
     }

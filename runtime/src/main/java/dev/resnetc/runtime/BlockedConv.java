@@ -87,8 +87,14 @@ final class BlockedConv {
       phases = k == 1 ? 1 : s;
       phaseWidth = ow + reach;
       phaseHeight = oh + reach;
-      phasePlane = phaseWidth * phaseHeight * L;
-      paddedImage = inBlocks * phases * phases * phasePlane;
+      long plane16 = (long) phaseWidth * phaseHeight * L;
+      long image = inBlocks * phases * phases * plane16;
+      if (!inPlace && (long) batch * image + HALF * L > Integer.MAX_VALUE - 16) {
+        throw new IllegalArgumentException("padded input of " + batch + " images of " + c
+            + " exceeds an array");
+      }
+      phasePlane = (int) plane16;
+      paddedImage = (int) image;
       if (inPlace) {
         halvesPerRow = 0;
         halvesPerImage = plane / HALF;
@@ -97,10 +103,6 @@ final class BlockedConv {
         halvesPerImage = halvesPerRow * oh;
         // the last half of a row reads up to HALF - 1 positions past the end of the last plane
         long floats = (long) batch * paddedImage + HALF * L;
-        if (floats > Integer.MAX_VALUE - 16) {
-          throw new IllegalArgumentException("padded input of " + batch + " images of " + c
-              + " exceeds an array");
-        }
         if (padded.length < floats) {
           padded = new float[(int) floats];
         }

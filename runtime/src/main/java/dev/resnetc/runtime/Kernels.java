@@ -76,6 +76,12 @@ public final class Kernels {
       Layout layout) {
     layout.requireAvailable();
     requireLength("weight", weight, c.weightSize());
+    if (algorithm == ConvWeights.Algorithm.BLOCKED
+        && !(layout == Layout.BLOCKED && BlockedConv.applies(c))) {
+      throw new IllegalArgumentException("BLOCKED runs only convolutions without groups whose"
+          + " output channels are a multiple of " + Layout.BLOCK + ", in Layout.BLOCKED; "
+          + c + " in " + layout);
+    }
     boolean winograd = algorithm.winograd();
     if (winograd && !Winograd.applies(c)) {
       throw new IllegalArgumentException("Winograd (" + algorithm + ") does not apply to " + c);

@@ -5,6 +5,7 @@ import static com.google.common.truth.Truth.assertWithMessage;
 import static dev.resnetc.runtime.Tensors.blocked;
 import static dev.resnetc.runtime.Tensors.nchw;
 import static dev.resnetc.runtime.Tensors.random;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -120,6 +121,32 @@ class BlockedConvTest {
           .isEqualTo(ConvWeights.Algorithm.BLOCKED);
       assertThat(Kernels.prepare(c, w, a, Layout.NCHW).algorithm()).isEqualTo(a);
     }
+  }
+
+  @Test
+  void onlyTheRuntimeChoosesTheBlockedKernel() {
+    float[] w = new float[16 * 32 * 9];
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Kernels.prepare(new Conv2d(16, 5, 5, 32, 3, 1, 1, 1, 1), w,
+            ConvWeights.Algorithm.BLOCKED));
+    assertThat(e).hasMessageThat().contains("in NCHW");
+    assertThrows(IllegalArgumentException.class, () -> Kernels.prepare(
+        new Conv2d(32, 5, 5, 32, 3, 1, 1, 1, 2), w, ConvWeights.Algorithm.BLOCKED,
+        Layout.BLOCKED));
+    assertThat(Kernels.prepare(new Conv2d(16, 5, 5, 32, 3, 1, 1, 1, 1), w,
+        ConvWeights.Algorithm.BLOCKED, Layout.BLOCKED).algorithm())
+        .isEqualTo(ConvWeights.Algorithm.BLOCKED);
+  }
+
+  @Test
+  void paddedInputsTooLargeForAnArrayAreRefused() {
+    // 3 channels padded to a block of 16, in four phase planes: more floats than an array holds,
+    // although input and output fit
+    Conv2d c = new Conv2d(3, 11600, 11600, 16, 3, 2, 1, 1, 1);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> BlockedConv.conv(Parallel.of(1), c, 1, new float[0], 0, new float[0], null, null,
+            0, false, new float[0], 0));
+    assertThat(e).hasMessageThat().contains("exceeds an array");
   }
 
   @Test
