@@ -75,9 +75,9 @@ final class BlockedConv {
     int blocksPerTask;
     int groups;
 
-    void set(Conv2d c, int batch, int threads) {
+    /** The geometry of {@code c}, its padded planes and its reduction's offsets. */
+    void set(Conv2d c) {
       this.c = c;
-      this.batch = batch;
       int cin = c.inChannels(), k = c.kernel(), s = c.stride(), d = c.dilation();
       int oh = c.outHeight(), ow = c.outWidth(), plane = oh * ow;
       inPlace = Layout.BLOCKED.blocks(cin) && k == 1 && s == 1 && c.padding() == 0
@@ -89,24 +89,13 @@ final class BlockedConv {
       phaseHeight = oh + reach;
       long plane16 = (long) phaseWidth * phaseHeight * L;
       long image = inBlocks * phases * phases * plane16;
-      if (!inPlace && (long) batch * image + HALF * L > Integer.MAX_VALUE - 16) {
-        throw new IllegalArgumentException("padded input of " + batch + " images of " + c
-            + " exceeds an array");
+      if (!inPlace && image + HALF * L > Integer.MAX_VALUE - 16) {
+        throw new IllegalArgumentException("padded input of " + c + " exceeds an array");
       }
       phasePlane = (int) plane16;
       paddedImage = (int) image;
-      if (inPlace) {
-        halvesPerRow = 0;
-        halvesPerImage = plane / HALF;
-      } else {
-        halvesPerRow = (ow + HALF - 1) / HALF;
-        halvesPerImage = halvesPerRow * oh;
-        // the last half of a row reads up to HALF - 1 positions past the end of the last plane
-        long floats = (long) batch * paddedImage + HALF * L;
-        if (padded.length < floats) {
-          padded = new float[(int) floats];
-        }
-      }
+      halvesPerRow = inPlace ? 0 : (ow + HALF - 1) / HALF;
+      halvesPerImage = inPlace ? plane / HALF : halvesPerRow * oh;
       int kk = k * k, reduction = cin * kk;
       if (deltas.length < reduction) {
         deltas = new int[reduction];
@@ -125,10 +114,31 @@ final class BlockedConv {
           }
         }
       }
-      halves = batch * halvesPerImage;
-      strips = (halves + 1) / 2;
       chunkStrips = Math.max(4, CHUNK_BYTES / (2 * HALF * reduction * Float.BYTES));
       channelBlocks = (c.outChannels() + NR - 1) / NR;
+    }
+
+    /**
+     * Images the padded planes hold at once: about {@link #PLANES_BYTES}, every image when the
+     * input is read in place.
+     */
+    int imagesAtOnce(int batch) {
+      return inPlace ? batch
+          : (int) Math.max(1, Math.min(batch, PLANES_BYTES / ((long) paddedImage * Float.BYTES)));
+    }
+
+    /** The tasks of {@code batch} images on {@code threads} threads, and room to pad them. */
+    void setBatch(int batch, int threads) {
+      this.batch = batch;
+      if (!inPlace) {
+        // the last half of a row reads up to HALF - 1 positions past the end of the last plane
+        long floats = (long) batch * paddedImage + HALF * L;
+        if (padded.length < floats) {
+          padded = new float[(int) floats];
+        }
+      }
+      halves = batch * halvesPerImage;
+      strips = (halves + 1) / 2;
       int chunks = (strips + chunkStrips - 1) / chunkStrips;
       int want = Math.min(channelBlocks,
           Math.max(1, (VectorKernels.TASKS_PER_THREAD * threads + chunks - 1) / chunks));
@@ -166,9 +176,8 @@ final class BlockedConv {
   static void conv(Parallel par, Conv2d c, int batch, float[] in, int inOff, float[] packed,
       float[] bias, float[] res, int resOff, boolean relu, float[] out, int outOff) {
     Job j = JOBS.get();
-    j.set(c, 1, par.threads());
-    int images = j.inPlace ? batch
-        : (int) Math.max(1, Math.min(batch, PLANES_BYTES / ((long) j.paddedImage * Float.BYTES)));
+    j.set(c);
+    int images = j.imagesAtOnce(batch);
     j.w = packed;
     j.bias = bias != null ? bias : j.zeroBias(c.outChannels());
     j.res = res;
@@ -178,7 +187,7 @@ final class BlockedConv {
     try {
       for (int n0 = 0; n0 < batch; n0 += images) {
         int count = Math.min(images, batch - n0);
-        j.set(c, count, par.threads());
+        j.setBatch(count, par.threads());
         j.inOff = inOff + n0 * c.inSize();
         j.resOff = resOff + n0 * c.outSize();
         j.outOff = outOff + n0 * c.outSize();
@@ -302,9 +311,8 @@ final class BlockedConv {
     int resAt = j.resOff + at;
     FloatVector floor = FloatVector.broadcast(S, j.relu ? 0f : Float.NEGATIVE_INFINITY);
     boolean second = m0 + L < c.outChannels();
-    FloatVector b0 = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, m0);
-    FloatVector b1 = bias == null || !second ? FloatVector.zero(S)
-        : FloatVector.fromArray(S, bias, m0 + L);
+    FloatVector b0 = FloatVector.fromArray(S, bias, m0); // zeros where the layer has no bias
+    FloatVector b1 = FloatVector.fromArray(S, bias, second ? m0 + L : m0);
     int next = plane * L; // the second vector's channel block
     for (int t = 0; t < count; t++) {
       int o = t * L;

@@ -129,7 +129,8 @@ final class VectorKernels {
    */
   private static void warmUpLayers(Parallel one) {
     Pool2d[] pools = {new Pool2d(2, 7, 2 * L + 3, 3, 2, 1), new Pool2d(2, 5, L + 3, 3, 1, 1)};
-    float[] in = new float[pools[0].inSize()];
+    Pool2d blocked = new Pool2d(L, 7, 7, 3, 2, 1); // one channel block, ResNet's stem pooling
+    float[] in = new float[Math.max(pools[0].inSize(), blocked.inSize())];
     float[] out = new float[in.length];
     int features = 2 * L + 3;
     float[] w = new float[5 * features];
@@ -139,6 +140,11 @@ final class VectorKernels {
       for (Pool2d p : pools) {
         VectorLayers.pool(one, p, true, 1, in, 0, out, 0);
         VectorLayers.pool(one, p, false, 1, in, 0, out, 0);
+      }
+      if (Layout.preferred() == Layout.BLOCKED) {
+        VectorLayers.blockedPool(one, blocked, true, 1, in, 0, out, 0);
+        VectorLayers.blockedPool(one, blocked, false, 1, in, 0, out, 0);
+        VectorLayers.blockedGlobalAvgPool(one, 1, L, 49, in, 0, out, 0);
       }
       VectorLayers.globalAvgPool(one, 1, 2, 49, in, 0, out, 0);
       VectorLayers.dense(one, 1, features, 5, in, 0, w, bias, y, 0, true, y, 0);
