@@ -47,6 +47,12 @@ final class BlockedConv {
   private static final ThreadLocal<float[]> TILES =
       ThreadLocal.withInitial(() -> new float[2 * HALF * NR]);
 
+  /** Drops this thread's job and tile ({@link VectorKernels}'s warm-up). */
+  static void forgetBuffers() {
+    JOBS.remove();
+    TILES.remove();
+  }
+
   /** The arguments and geometry of one call, reused by each calling thread. */
   private static final class Job extends VectorKernels.KernelCall {
     Conv2d c;

@@ -42,6 +42,12 @@ final class VectorLayers {
   private static final ThreadLocal<LayerJob> JOBS = ThreadLocal.withInitial(LayerJob::new);
   private static final ThreadLocal<Rows> POOL_ROWS = ThreadLocal.withInitial(Rows::new);
 
+  /** Drops this thread's job and pooling rows ({@link VectorKernels}'s warm-up). */
+  static void forgetBuffers() {
+    JOBS.remove();
+    POOL_ROWS.remove();
+  }
+
   private VectorLayers() {}
 
   private enum Kind {
