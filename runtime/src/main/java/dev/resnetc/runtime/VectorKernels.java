@@ -113,9 +113,12 @@ final class VectorKernels {
         }
       }
     }
-    // byChannel read in place and packed; the blocked kernel read in place and from NCHW
-    for (Conv2d c : new Conv2d[] {new Conv2d(16, 7, 7, NR, 1, 1, 0, 1, 1),
-        new Conv2d(3, 9, 9, NR, 3, 2, 1, 1, 1)}) {
+    // byChannel read in place and packed; the blocked kernel read in place and from NCHW. Only
+    // with 16-float vectors, where generated networks run them (Kernels.channelsOr,
+    // Layout.preferred): C2 compiles one method at a time, and on AVX2 these would delay the rest.
+    Conv2d[] channelShapes = !SIXTEEN_LANES ? new Conv2d[0] : new Conv2d[] {
+        new Conv2d(16, 7, 7, NR, 1, 1, 0, 1, 1), new Conv2d(3, 9, 9, NR, 3, 2, 1, 1, 1)};
+    for (Conv2d c : channelShapes) {
       float[] in = new float[c.inSize()];
       float[] bias = new float[c.outChannels()];
       float[] out = new float[c.outSize()];
