@@ -84,13 +84,13 @@ final class VectorKernels {
     Parallel one = Parallel.of(1);
     int wide = MIN_DIRECT_WIDTH;
     Conv2d[] shapes = {
-        // Winograd, both tile sizes, with whole tiles, edges and more than 8 tiles a row panel
-        new Conv2d(16, 12, 12, 12, 3, 1, 1, 1, 1),
-        // pointwise, over two reduction blocks, a whole column block and a narrow one (AVX2)
+        // Winograd, both tile sizes: whole and partial tiles, more than 8 tiles a column block
+        new Conv2d(16, 13, 13, 12, 3, 1, 1, 1, 1),
+        // pointwise, over two reduction blocks, a whole column block and a partial one
         new Conv2d(KC + 4, 1, NR + 4, 6, 1, 1, 0, 1, 1),
         new Conv2d(3, 9, 9, 6, 3, 2, 1, 1, 1), // im2col
         new Conv2d(8, 3, 2 * wide, 6, 3, 2, 1, 1, 1), // wide, from phase planes
-        new Conv2d(8, 3, 2 * wide, 6, 1, 2, 0, 1, 1)}; // a 1x1/2 projection, the same
+        new Conv2d(8, 3, 2 * wide, 6, 1, 2, 0, 1, 1)}; // a 1x1/2 projection: subsampled, packed
     for (Conv2d c : shapes) {
       float[] in = new float[c.inSize()];
       float[] bias = new float[c.outChannels()];
@@ -102,9 +102,8 @@ final class VectorKernels {
       float[] w = pack(c, new float[c.weightSize()]);
       for (int i = 0; i < 2000; i++) {
         forgetBuffers(i);
-        // a residual block's epilogues: ReLU, the residual then ReLU, neither (a projection)
-        float[] r = i % 3 == 1 ? res : null;
-        boolean relu = i % 3 != 2;
+        float[] r = residual(i, res);
+        boolean relu = relu(i);
         if (winograd) {
           winograd(one, 2, c, 1, in, 0, w2, bias, r, 0, relu, out, 0);
           winograd(one, 4, c, 1, in, 0, w4, bias, r, 0, relu, out, 0);
@@ -127,8 +126,8 @@ final class VectorKernels {
       boolean blocked = Layout.preferred() == Layout.BLOCKED;
       for (int i = 0; i < 2000; i++) {
         forgetBuffers(i);
-        float[] r = i % 3 == 1 ? res : null;
-        boolean relu = i % 3 != 2;
+        float[] r = residual(i, res);
+        boolean relu = relu(i);
         byChannel(one, c, 1, in, 0, w, bias, r, 0, relu, out, 0);
         if (blocked) {
           BlockedConv.conv(one, c, 1, in, 0, w, bias, r, 0, relu, out, 0);
@@ -136,6 +135,18 @@ final class VectorKernels {
       }
     }
     warmUpLayers(one);
+  }
+
+  /**
+   * The residual of warm-up call {@code call}, with {@link #relu}: a residual block's three
+   * epilogues in turn, ReLU, the residual then ReLU, neither (a projection).
+   */
+  private static float[] residual(int call, float[] res) {
+    return call % 3 == 1 ? res : null;
+  }
+
+  private static boolean relu(int call) {
+    return call % 3 != 2;
   }
 
   /**
@@ -149,7 +160,9 @@ final class VectorKernels {
       JOBS.remove();
       SCRATCH.remove();
       VectorLayers.forgetBuffers();
-      BlockedConv.forgetBuffers();
+      if (SIXTEEN_LANES) { // BlockedConv runs nowhere else
+        BlockedConv.forgetBuffers();
+      }
     }
   }
 
@@ -890,17 +903,8 @@ final class VectorKernels {
       for (int mb = mbFrom; mb < mbTo; mb++) {
         int m0 = g * coutG + mb * MR;
         for (int t = 0; t < span; t++) {
-          // AVX2: a narrow last block on one vector, packed columns without their offset table
-          if (MR == 6 && widths[t] <= L) {
-            microKernel6Narrow(j.w, (g * blocks + mb) * k * MR, panels[t], panelOffs[t],
-                rowsOf[t], k0, k1, tile);
-          } else if (MR == 6 && rowsOf[t] == scratch.packedRows) {
-            microKernel6Packed(j.w, (g * blocks + mb) * k * MR, panels[t], panelOffs[t], k0, k1,
-                tile);
-          } else {
-            microKernel(j.w, (g * blocks + mb) * k * MR, panels[t], panelOffs[t], rowsOf[t], k0,
-                k1, Math.min(MR, coutG - mb * MR), widths[t], tile, 0);
-          }
+          microKernel(j.w, (g * blocks + mb) * k * MR, panels[t], panelOffs[t], rowsOf[t], k0, k1,
+              Math.min(MR, coutG - mb * MR), widths[t], tile, 0);
           if (acc != null) {
             int accOff = (t * blocks + mb) * MR * NR;
             accumulate(tile, k0 == 0, acc, accOff);
@@ -1776,91 +1780,6 @@ final class VectorKernels {
     c41.intoArray(tile, tileOff + 4 * NR + L);
     c50.intoArray(tile, tileOff + 5 * NR);
     c51.intoArray(tile, tileOff + 5 * NR + L);
-  }
-
-  /**
-   * {@link #microKernel6} over packed columns, {@code [k][NR]} from {@code bOff}: their offsets
-   * follow the reduction, so that no table is read and the bounds checks leave the loop.
-   */
-  private static void microKernel6Packed(float[] a, int aOff, float[] b, int bOff, int k0,
-      int k1, float[] tile) {
-    FloatVector c00 = FloatVector.zero(S);
-    FloatVector c01 = c00;
-    FloatVector c10 = c00;
-    FloatVector c11 = c00;
-    FloatVector c20 = c00;
-    FloatVector c21 = c00;
-    FloatVector c30 = c00;
-    FloatVector c31 = c00;
-    FloatVector c40 = c00;
-    FloatVector c41 = c00;
-    FloatVector c50 = c00;
-    FloatVector c51 = c00;
-    for (int i = k0, ai = aOff + k0 * MR, bi = bOff + k0 * NR; i < k1; i++, ai += MR,
-        bi += NR) {
-      FloatVector b0 = FloatVector.fromArray(S, b, bi);
-      FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
-      FloatVector x = FloatVector.broadcast(S, a[ai]);
-      c00 = x.fma(b0, c00);
-      c01 = x.fma(b1, c01);
-      x = FloatVector.broadcast(S, a[ai + 1]);
-      c10 = x.fma(b0, c10);
-      c11 = x.fma(b1, c11);
-      x = FloatVector.broadcast(S, a[ai + 2]);
-      c20 = x.fma(b0, c20);
-      c21 = x.fma(b1, c21);
-      x = FloatVector.broadcast(S, a[ai + 3]);
-      c30 = x.fma(b0, c30);
-      c31 = x.fma(b1, c31);
-      x = FloatVector.broadcast(S, a[ai + 4]);
-      c40 = x.fma(b0, c40);
-      c41 = x.fma(b1, c41);
-      x = FloatVector.broadcast(S, a[ai + 5]);
-      c50 = x.fma(b0, c50);
-      c51 = x.fma(b1, c51);
-    }
-    c00.intoArray(tile, 0);
-    c01.intoArray(tile, L);
-    c10.intoArray(tile, NR);
-    c11.intoArray(tile, NR + L);
-    c20.intoArray(tile, 2 * NR);
-    c21.intoArray(tile, 2 * NR + L);
-    c30.intoArray(tile, 3 * NR);
-    c31.intoArray(tile, 3 * NR + L);
-    c40.intoArray(tile, 4 * NR);
-    c41.intoArray(tile, 4 * NR + L);
-    c50.intoArray(tile, 5 * NR);
-    c51.intoArray(tile, 5 * NR + L);
-  }
-
-  /**
-   * {@link #microKernel6} for a block of at most {@link #L} columns, one vector: half the work
-   * of the last block of a 14x14 image (196 positions, 12 blocks of 16 and one of 4) or a 7x7
-   * one (49: 3 and 1). It leaves the second half of each tile row as it was.
-   */
-  private static void microKernel6Narrow(float[] a, int aOff, float[] b, int bOff, int[] rows,
-      int k0, int k1, float[] tile) {
-    FloatVector c0 = FloatVector.zero(S);
-    FloatVector c1 = c0;
-    FloatVector c2 = c0;
-    FloatVector c3 = c0;
-    FloatVector c4 = c0;
-    FloatVector c5 = c0;
-    for (int i = k0, ai = aOff + k0 * 6; i < k1; i++, ai += 6) {
-      FloatVector b0 = FloatVector.fromArray(S, b, bOff + rows[i]);
-      c0 = FloatVector.broadcast(S, a[ai]).fma(b0, c0);
-      c1 = FloatVector.broadcast(S, a[ai + 1]).fma(b0, c1);
-      c2 = FloatVector.broadcast(S, a[ai + 2]).fma(b0, c2);
-      c3 = FloatVector.broadcast(S, a[ai + 3]).fma(b0, c3);
-      c4 = FloatVector.broadcast(S, a[ai + 4]).fma(b0, c4);
-      c5 = FloatVector.broadcast(S, a[ai + 5]).fma(b0, c5);
-    }
-    c0.intoArray(tile, 0);
-    c1.intoArray(tile, NR);
-    c2.intoArray(tile, 2 * NR);
-    c3.intoArray(tile, 3 * NR);
-    c4.intoArray(tile, 4 * NR);
-    c5.intoArray(tile, 5 * NR);
   }
 
   /** {@link #microKernel} with 14 rows: 28 accumulators, for 32 vector registers. */
