@@ -3,6 +3,8 @@ package dev.resnetc.bench;
 import static com.google.common.truth.Truth.assertThat;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.resnetc.compiler.codegen.KernelPlan;
+import dev.resnetc.runtime.Conv2d;
 import dev.resnetc.runtime.ConvWeights.Algorithm;
 import dev.resnetc.runtime.Kernels;
 import java.io.ByteArrayOutputStream;
@@ -21,8 +23,11 @@ class ConvBenchTest {
         .execute("--only", "3x3 512", "--rounds", "1", "--calls", "1");
     String text = bytes.toString(UTF_8);
     assertThat(status).isEqualTo(0);
-    // the compiler's choice: CHANNELS with 16-float vectors (AVX-512), Winograd F(2x2) else
-    String chosen = Kernels.channelsOr(Algorithm.WINOGRAD_2X2).name().toLowerCase(Locale.ROOT);
+    // the compiler's choice, CHANNELS, where this JVM runs it (16-float vectors), else the narrow
+    Conv2d layer = new Conv2d(512, 7, 7, 512, 3, 1, 1, 1, 1);
+    assertThat(KernelPlan.algorithm(layer)).isEqualTo(Algorithm.CHANNELS);
+    String chosen = Kernels.channelsOr(KernelPlan.narrowAlgorithm(layer)).name()
+        .toLowerCase(Locale.ROOT);
     for (String algorithm : List.of("direct", "winograd_2x2", "winograd_4x4", "channels")) {
       assertThat(text).containsMatch("\\| 3x3 512 @7 \\| 1 \\| " + algorithm
           + " \\| [0-9.]+ \\| [0-9.]+ \\| [0-9]+% \\| " + (algorithm.equals(chosen) ? "yes" : "")
