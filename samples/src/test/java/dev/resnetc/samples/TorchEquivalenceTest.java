@@ -137,8 +137,9 @@ class TorchEquivalenceTest {
    * keeps (plus 32 MB for the JVM itself): folding and packing replace arrays one at a time, so
    * loading needs little more heap than the weights. What it keeps is the weight file plus what
    * Winograd's transformed weights add (the compiler's figure for this JVM's vectors: with AVX2,
-   * ResNet-50's 3x3 512 at 7x7 take Winograd). The serial collector keeps G1's region rounding of
-   * large arrays out of the measure. The generated class is compiled with the real javac.
+   * the 3x3 layers at 14x14 and 7x7 take Winograd too). The serial collector keeps G1's region
+   * rounding of large arrays out of the measure. The generated class is compiled with the real
+   * javac.
    */
   @Test
   void loadingNeedsLittleMoreHeapThanTheWeights(@TempDir Path dir) throws Exception {
