@@ -662,24 +662,12 @@ final class VectorKernels {
     /** A {@link #byChannel} tile transposed: {@code [channel][16 positions]}, with AVX-512. */
     final float[] transposed = new float[NR * 16];
 
-    int[] packedRows = new int[0];
     /** Where each column block of a task reads its rows, and which outputs it writes. */
     final float[][] panels = new float[WIDE_SPAN][];
     final int[] panelOffs = new int[WIDE_SPAN];
     final int[][] rows = new int[WIDE_SPAN][];
     final int[] firstColumn = new int[WIDE_SPAN];
     final int[] widths = new int[WIDE_SPAN];
-
-    /** Row offsets of a packed panel, {@code i * NR}, for at least {@code k} rows. */
-    int[] packedRows(int k) {
-      if (packedRows.length < k) {
-        packedRows = new int[k];
-        for (int i = 0; i < k; i++) {
-          packedRows[i] = i * NR;
-        }
-      }
-      return packedRows;
-    }
 
     float[] panel(int floats) {
       if (panel.length < floats) {
@@ -852,11 +840,10 @@ final class VectorKernels {
       float[] panel = scratch.panel(span * k * NR);
       packPointwise(j.in, j.inOff + (n * c.inChannels() + g * cinG) * plane + p0, plane, width,
           k, span, panel);
-      int[] rows = scratch.packedRows(k);
       for (int t = 0; t < span; t++) {
         panels[t] = panel;
         panelOffs[t] = t * k * NR;
-        rowsOf[t] = rows;
+        rowsOf[t] = null;
         firstColumn[t] = p0 + t * NR;
         widths[t] = Math.min(NR, width - t * NR);
       }
@@ -881,13 +868,13 @@ final class VectorKernels {
       } else if (j.rowSplits > 1) {
         panel = j.shared;
         panelOff = ((n * groups + g) * j.columnBlocks + jb) * k * NR;
-        rows = scratch.packedRows(k);
+        rows = null;
       } else {
         panel = scratch.panel(k * NR);
         panelOff = 0;
         int inBase = j.inOff + (n * c.inChannels() + g * cinG) * c.inHeight() * c.inWidth();
         packColumns(c, j.in, inBase, p0, width, cinG, panel, 0, NR, scratch);
-        rows = scratch.packedRows(k);
+        rows = null;
       }
       panels[t] = panel;
       panelOffs[t] = panelOff;
@@ -1014,7 +1001,7 @@ final class VectorKernels {
     int positionBlocks = j.columnBlocks;
     int channelBlocks = (coutG + NR - 1) / NR;
     int ow = c.outWidth();
-    int[] rows = j.halves ? j.rowOffsets : s.packedRows(k);
+    int[] rows = j.halves ? j.rowOffsets : null;
     float[] tile = s.tile;
     boolean stream = j.batch * positionBlocks <= CHANNEL_STREAM_BLOCKS;
     for (int cb = cbFrom; cb < cbTo; cb++) {
@@ -1637,8 +1624,9 @@ final class VectorKernels {
 
   /**
    * {@code MR x NR} products over reduction indices {@code [k0, k1)} into {@code tile}, row
-   * {@code i} of the columns starting at {@code b[bOff + rows[i]]}: {@code 2 * MR} accumulators
-   * ({@code MR} rows, two vectors of columns) that stay in registers. Each kernel is kept this
+   * {@code i} of the columns starting at {@code b[bOff + rows[i]]}, or at {@code b[bOff + i * NR]}
+   * where {@code rows} is null (a packed panel): {@code 2 * MR} accumulators ({@code MR} rows,
+   * two vectors of columns) that stay in registers. Each kernel is kept this
    * small on purpose: the JIT must inline every Vector API call in it, or the vectors are boxed.
    * Only the first {@code height} rows and {@code width} columns are needed; with 14 rows, a
    * block of at most {@link #L} columns (the last of an image, or 16 Winograd tiles) runs on one
@@ -1648,6 +1636,11 @@ final class VectorKernels {
    */
   private static void microKernel(float[] a, int aOff, float[] b, int bOff, int[] rows, int k0,
       int k1, int height, int width, float[] tile, int tileOff) {
+    if (MR == 6 && rows == null) {
+      microKernel6Packed(a, aOff, b, bOff, k0, k1, tile, tileOff);
+      return;
+    }
+    rows = rows != null ? rows : packedRows(k1);
     if (MR == 14 && height <= 6) {
       microKernel6(a, aOff, b, bOff, rows, k0, k1, tile, tileOff);
     } else if (MR == 14 && height <= 8) {
@@ -1780,6 +1773,78 @@ final class VectorKernels {
     c41.intoArray(tile, tileOff + 4 * NR + L);
     c50.intoArray(tile, tileOff + 5 * NR);
     c51.intoArray(tile, tileOff + 5 * NR + L);
+  }
+
+  /**
+   * {@link #microKernel6} over a packed panel. The loop counts only {@code a}'s index and steps
+   * {@code b}'s by a constant: C2 then emits about 25 instructions for 12 FMAs, where the loop of
+   * {@link #microKernel6} (a counter, an offset table) takes about 35 and, on Zen 2, runs at 75%
+   * of the FMA peak instead of 95% (docs/PERFORMANCE.md, twelfth session).
+   */
+  private static void microKernel6Packed(float[] a, int aOff, float[] b, int bOff, int k0, int k1,
+      float[] tile, int tileOff) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c30 = c00;
+    FloatVector c31 = c00;
+    FloatVector c40 = c00;
+    FloatVector c41 = c00;
+    FloatVector c50 = c00;
+    FloatVector c51 = c00;
+    int bi = bOff + k0 * NR;
+    for (int ai = aOff + k0 * MR, end = aOff + k1 * MR; ai < end; ai += MR, bi += NR) {
+      FloatVector b0 = FloatVector.fromArray(S, b, bi);
+      FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+      FloatVector x = FloatVector.broadcast(S, a[ai]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[ai + 1]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[ai + 2]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[ai + 3]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(S, a[ai + 4]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, a[ai + 5]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+    }
+    c00.intoArray(tile, tileOff);
+    c01.intoArray(tile, tileOff + L);
+    c10.intoArray(tile, tileOff + NR);
+    c11.intoArray(tile, tileOff + NR + L);
+    c20.intoArray(tile, tileOff + 2 * NR);
+    c21.intoArray(tile, tileOff + 2 * NR + L);
+    c30.intoArray(tile, tileOff + 3 * NR);
+    c31.intoArray(tile, tileOff + 3 * NR + L);
+    c40.intoArray(tile, tileOff + 4 * NR);
+    c41.intoArray(tile, tileOff + 4 * NR + L);
+    c50.intoArray(tile, tileOff + 5 * NR);
+    c51.intoArray(tile, tileOff + 5 * NR + L);
+  }
+
+  /** Row offsets of a packed panel, {@code i * NR}, for at least {@code k} rows; never shrinks. */
+  private static volatile int[] packedRows = new int[0];
+
+  private static int[] packedRows(int k) {
+    int[] rows = packedRows;
+    if (rows.length < k) {
+      rows = new int[k];
+      for (int i = 0; i < k; i++) {
+        rows[i] = i * NR;
+      }
+      packedRows = rows;
+    }
+    return rows;
   }
 
   /** {@link #microKernel} with 14 rows: 28 accumulators, for 32 vector registers. */
