@@ -1393,9 +1393,14 @@ final class VectorKernels {
       // Each position's columns are read from cache by all the row panels in turn.
       for (int xi = 0; xi < xis; xi++) {
         for (int mb = mb0; mb < mb1; mb++) {
-          microKernel(j.w, xi * perXi + mb * cin * MR, j.v, xi * xiStride + col0, j.rowOffsets,
-              0, cin, Math.min(MR, cout - mb * MR), width, acc,
-              (mb - mb0) * product + xi * MR * NR);
+          if (MR == 6) {
+            microKernel6Strided(j.w, xi * perXi + mb * cin * MR, j.v, xi * xiStride + col0,
+                j.vStride, 0, cin, acc, (mb - mb0) * product + xi * MR * NR);
+          } else {
+            microKernel(j.w, xi * perXi + mb * cin * MR, j.v, xi * xiStride + col0, j.rowOffsets,
+                0, cin, Math.min(MR, cout - mb * MR), width, acc,
+                (mb - mb0) * product + xi * MR * NR);
+          }
         }
       }
       for (int mb = mb0; mb < mb1; mb++) {
@@ -1797,6 +1802,58 @@ final class VectorKernels {
     FloatVector c51 = c00;
     int bi = bOff + k0 * NR;
     for (int ai = aOff + k0 * MR, end = aOff + k1 * MR; ai < end; ai += MR, bi += NR) {
+      FloatVector b0 = FloatVector.fromArray(S, b, bi);
+      FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+      FloatVector x = FloatVector.broadcast(S, a[ai]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[ai + 1]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[ai + 2]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[ai + 3]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(S, a[ai + 4]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, a[ai + 5]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+    }
+    c00.intoArray(tile, tileOff);
+    c01.intoArray(tile, tileOff + L);
+    c10.intoArray(tile, tileOff + NR);
+    c11.intoArray(tile, tileOff + NR + L);
+    c20.intoArray(tile, tileOff + 2 * NR);
+    c21.intoArray(tile, tileOff + 2 * NR + L);
+    c30.intoArray(tile, tileOff + 3 * NR);
+    c31.intoArray(tile, tileOff + 3 * NR + L);
+    c40.intoArray(tile, tileOff + 4 * NR);
+    c41.intoArray(tile, tileOff + 4 * NR + L);
+    c50.intoArray(tile, tileOff + 5 * NR);
+    c51.intoArray(tile, tileOff + 5 * NR + L);
+  }
+
+  /** {@link #microKernel6Packed} with rows {@code bStride} apart: Winograd's transformed input. */
+  private static void microKernel6Strided(float[] a, int aOff, float[] b, int bOff, int bStride,
+      int k0, int k1, float[] tile, int tileOff) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c30 = c00;
+    FloatVector c31 = c00;
+    FloatVector c40 = c00;
+    FloatVector c41 = c00;
+    FloatVector c50 = c00;
+    FloatVector c51 = c00;
+    int bi = bOff + k0 * bStride;
+    for (int ai = aOff + k0 * MR, end = aOff + k1 * MR; ai < end; ai += MR, bi += bStride) {
       FloatVector b0 = FloatVector.fromArray(S, b, bi);
       FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
       FloatVector x = FloatVector.broadcast(S, a[ai]);
