@@ -23,11 +23,12 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>1x1 convolutions: the input's rows (with a stride, of a subsampled copy) of a few
  *       neighbouring column blocks, copied by each task into contiguous panels (read in place,
  *       a whole channel apart, the rows thrashed L1 and were slower);
- *   <li>images whose output rows are at least {@link #MIN_DIRECT_WIDTH} wide: a copy of the input
- *       with its zero border, split into phase planes when strided, made in a first parallel
- *       phase;
+ *   <li>images whose output rows are at least {@link #MIN_DIRECT_WIDTH} wide (with AVX2, only
+ *       for short reductions): a copy of the input with its zero border, split into phase planes
+ *       when strided, made in a first parallel phase;
  *   <li>the others: columns packed into {@code [k][NR]} (im2col) by each task, or once, in a
  *       first parallel phase, when a small image needs its output channels split between threads;
+ *       with a stride, copied from phase planes made as above;
  *   <li>Winograd F(2x2, 3x3) and F(4x4, 3x3) ({@link Winograd}): the transformed input, made in a
  *       first parallel phase, its transforms vectorized over {@link #L} tiles.
  * </ul>
@@ -306,6 +307,13 @@ final class VectorKernels {
      */
     boolean direct;
     /**
+     * Strided convolutions of narrower images make the same phase planes, and im2col copies each
+     * column block's rows from them as a few contiguous runs ({@link #packFromPlanes}) instead of
+     * gathering every {@code s}-th input value: the gather took a quarter of a 3x3/2 256->256 at
+     * 28x28.
+     */
+    boolean planes;
+    /**
      * 1x1 convolutions need no im2col either: the input channels are the rows of the columns,
      * and a task copies its {@link #span} column blocks row by row into contiguous panels
      * ({@link #packPointwise}). With a stride, the input's every {@code s}-th row and column is
@@ -446,8 +454,15 @@ final class VectorKernels {
     void run(Parallel par, int batch, int columns, float[] input, int inputOff, float[] residual,
         int residualOff, float[] output, int outputOff) {
       pointwise = !winograd && c.kernel() == 1 && c.padding() == 0;
+      // With AVX2 the micro-kernel runs a quarter faster on packed panels than through an offset
+      // table, which pays for im2col unless the reduction is short (3x3/2 128->128 at 56x56:
+      // 0.86 times as long packed from the phase planes; the stem, 147 rows, 1.2 times).
       direct = !winograd && !byChannel && !pointwise && c.dilation() == 1
-          && c.outWidth() >= MIN_DIRECT_WIDTH;
+          && c.outWidth() >= MIN_DIRECT_WIDTH
+          && (MR == 14 || c.inChannels() / c.groups() * c.kernel() * c.kernel()
+              <= SPAN_MAX_REDUCTION);
+      planes = !winograd && !byChannel && !pointwise && !direct && c.dilation() == 1
+          && c.stride() > 1;
       long perImage = (long) c.inChannels() * Float.BYTES;
       long chunk = CHUNK_BYTES;
       if (byChannel) {
@@ -459,7 +474,7 @@ final class VectorKernels {
         chunk = halves ? CHANNEL_PLANES_BYTES : CHANNEL_CHUNK_BYTES;
       } else if (winograd) {
         perImage *= (long) Winograd.positions(tileSize) * columns;
-      } else if (direct) {
+      } else if (direct || planes) {
         perImage *= paddedChannel();
       } else if (pointwise && c.stride() > 1) {
         perImage *= columns;
@@ -501,6 +516,9 @@ final class VectorKernels {
           transforming = false;
         } else {
           columnBlocks = (columns + NR - 1) / NR;
+          if (planes) {
+            padInput(par, batch);
+          }
           if (pointwise && c.stride() > 1) {
             subsample(par, batch, columns);
           }
@@ -872,8 +890,7 @@ final class VectorKernels {
       } else {
         panel = scratch.panel(k * NR);
         panelOff = 0;
-        int inBase = j.inOff + (n * c.inChannels() + g * cinG) * c.inHeight() * c.inWidth();
-        packColumns(c, j.in, inBase, p0, width, cinG, panel, 0, NR, scratch);
+        packColumns(j, n, g, p0, width, panel, 0, NR, scratch);
         rows = null;
       }
       panels[t] = panel;
@@ -1067,18 +1084,21 @@ final class VectorKernels {
     int n = task / j.columnBlocks / groups;
     int cols = j.byChannel ? MR : NR;
     int p0 = jb * cols;
-    int inBase = j.inOff + (n * c.inChannels() + g * cinG) * c.inHeight() * c.inWidth();
-    packColumns(c, j.in, inBase, p0, Math.min(cols, plane - p0), cinG, j.shared, task * k * cols,
-        cols, SCRATCH.get());
+    packColumns(j, n, g, p0, Math.min(cols, plane - p0), j.shared, task * k * cols, cols,
+        SCRATCH.get());
   }
 
   /**
-   * im2col of {@code width} output positions from {@code p0}, zero beyond, as {@code [k][cols]}.
-   * The positions fall into a few runs along output rows; for stride 1 each run is a contiguous
-   * piece of an input row, copied at once with its out-of-image ends zeroed.
+   * im2col of {@code width} output positions from {@code p0} of image {@code n}, group {@code g},
+   * zero beyond, as {@code [k][cols]}. The positions fall into a few runs along output rows; for
+   * stride 1 each run is a contiguous piece of an input row, copied at once with its
+   * out-of-image ends zeroed, and with a stride a contiguous piece of a phase plane
+   * ({@link ConvJob#planes}).
    */
-  private static void packColumns(Conv2d c, float[] in, int inBase, int p0, int width, int cinG,
-      float[] panel, int panelOff, int cols, Scratch scratch) {
+  private static void packColumns(ConvJob j, int n, int g, int p0, int width, float[] panel,
+      int panelOff, int cols, Scratch scratch) {
+    Conv2d c = j.c;
+    int cinG = c.inChannels() / c.groups();
     int h = c.inHeight();
     int w = c.inWidth();
     int ow = c.outWidth();
@@ -1100,6 +1120,24 @@ final class VectorKernels {
       jj += len;
       scratch.runLength[runs] = len;
     }
+    if (j.planes) {
+      int k = cinG * ks * ks;
+      int wq = j.phaseWidth();
+      int chan = (n * c.inChannels() + g * cinG) * j.paddedChannel();
+      for (int i = 0, dst = panelOff; i < k; i++, dst += cols) {
+        int row = chan + j.rowOffsets[i];
+        for (int r = 0; r < runs; r++) {
+          int corner = (runOrigin[r] >>> 16) * s * wq + (runOrigin[r] & 0xffff);
+          System.arraycopy(j.padded, row + corner, panel, dst + runStart[r],
+              scratch.runLength[r]);
+        }
+        for (int q = width; q < cols; q++) {
+          panel[dst + q] = 0f;
+        }
+      }
+      return;
+    }
+    int inBase = j.inOff + (n * c.inChannels() + g * cinG) * h * w;
     for (int ic = 0, dst = panelOff; ic < cinG; ic++) {
       int chan = inBase + ic * h * w;
       for (int ky = 0; ky < ks; ky++) {
@@ -1121,13 +1159,13 @@ final class VectorKernels {
                 panel[at + q] = 0f;
               }
               if (hi > lo) {
-                System.arraycopy(in, row + ix0 + lo, panel, at + lo, hi - lo);
+                System.arraycopy(j.in, row + ix0 + lo, panel, at + lo, hi - lo);
               }
               for (int q = hi; q < len; q++) {
                 panel[at + q] = 0f;
               }
             } else {
-              split(in, row, w, ix0, s, len, panel, at);
+              split(j.in, row, w, ix0, s, len, panel, at);
             }
           }
           for (int q = width; q < cols; q++) {

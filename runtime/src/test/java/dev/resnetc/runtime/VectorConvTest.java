@@ -196,6 +196,22 @@ class VectorConvTest {
   }
 
   @Test
+  void matchesScalarOnStridedImagesPackedFromPhasePlanes() {
+    int w = VectorKernels.MIN_DIRECT_WIDTH;
+    int longer = VectorKernels.SPAN_MAX_REDUCTION / 9 + 1; // input channels of a long reduction
+    // narrow images, each block's runs crossing output rows; a stride of 3; groups
+    check(new Conv2d(7, 9, 11, 10, 3, 2, 1, 1, 1), 2, true, true, true, 2);
+    check(new Conv2d(5, 8, 13, 6, 3, 3, 1, 1, 1), 1, false, false, true, 1);
+    check(new Conv2d(12, 9, 9, 16, 3, 2, 1, 1, 4), 3, true, false, true, 2);
+    // small images whose packed blocks are shared by channel splits; a reduction over KC
+    check(new Conv2d(64, 7, 7, 96, 3, 2, 1, 1, 1), 1, true, true, true, 3);
+    check(new Conv2d(VectorKernels.KC / 9 + 2, 5, 6, 7, 3, 2, 1, 1, 1), 2, true, false, false, 2);
+    // wide images with a long reduction: packed with AVX2, read in place with AVX-512
+    check(new Conv2d(longer, 3, 2 * w + 3, 9, 3, 2, 1, 1, 1), 2, true, true, true, 2);
+    check(new Conv2d(longer, 4, 2 * w, 13, 5, 2, 2, 1, 1), 1, false, true, false, 1);
+  }
+
+  @Test
   void matchesScalarWhenTasksRunSeveralNeighbouringColumnBlocks() {
     int nr = VectorKernels.NR;
     int span = VectorKernels.SPAN;
