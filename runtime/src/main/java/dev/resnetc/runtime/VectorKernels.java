@@ -1875,7 +1875,11 @@ final class VectorKernels {
     c51.intoArray(tile, tileOff + 5 * NR + L);
   }
 
-  /** {@link #microKernel6Packed} with rows {@code bStride} apart: Winograd's transformed input. */
+  /**
+   * {@link #microKernel6Packed} with rows {@code bStride} apart: Winograd's transformed input. A
+   * copy rather than the packed kernel's body: with the stride an argument, packed panels ran at
+   * 88-96 GFLOP/s instead of 97-105 (docs/PERFORMANCE.md, twelfth session).
+   */
   private static void microKernel6Strided(float[] a, int aOff, float[] b, int bOff, int bStride,
       int k0, int k1, float[] tile, int tileOff) {
     FloatVector c00 = FloatVector.zero(S);
