@@ -308,7 +308,7 @@ final class VectorKernels {
     boolean direct;
     /**
      * Strided convolutions of narrower images make the same phase planes, and im2col copies each
-     * column block's rows from them as a few contiguous runs ({@link #packFromPlanes}) instead of
+     * column block's rows from them as a few contiguous runs ({@link #packColumns}) instead of
      * gathering every {@code s}-th input value: the gather took a quarter of a 3x3/2 256->256 at
      * 28x28.
      */
