@@ -43,6 +43,6 @@ elif [ "${1:-}" = layers ]; then
   shift
 fi
 cd "$ROOT"
-exec "$java_cmd" --add-modules jdk.incubator.vector -Xmx8g \
+exec "$java_cmd" --add-modules jdk.incubator.vector -Xmx8g ${BENCH_JVM_OPTS:-} \
   -cp "bench/target/classes:$(cat bench/target/classpath.txt)" \
   "${main[@]}" "$@"

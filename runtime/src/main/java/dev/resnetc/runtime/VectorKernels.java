@@ -455,12 +455,14 @@ final class VectorKernels {
         int residualOff, float[] output, int outputOff) {
       pointwise = !winograd && c.kernel() == 1 && c.padding() == 0;
       // With AVX2 the micro-kernel runs a quarter faster on packed panels than through an offset
-      // table, which pays for im2col unless the reduction is short (3x3/2 128->128 at 56x56:
-      // 0.86 times as long packed from the phase planes; the stem, 147 rows, 1.2 times).
+      // table, which pays for im2col unless the reduction is short: strided layers pack from
+      // their phase planes (3x3/2 128->128 at 56x56: 0.86 times as long; the stem, whose blocks
+      // are whole vectors of one output row, 0.84), and stride-1 ones with at most
+      // SPAN_MAX_REDUCTION rows (none in ResNets) are read in place.
       direct = !winograd && !byChannel && !pointwise && c.dilation() == 1
           && c.outWidth() >= MIN_DIRECT_WIDTH
-          && (MR == 14 || c.inChannels() / c.groups() * c.kernel() * c.kernel()
-              <= SPAN_MAX_REDUCTION);
+          && (MR == 14 || c.stride() == 1
+              && c.inChannels() / c.groups() * c.kernel() * c.kernel() <= SPAN_MAX_REDUCTION);
       planes = !winograd && !byChannel && !pointwise && !direct && c.dilation() == 1
           && c.stride() > 1;
       long perImage = (long) c.inChannels() * Float.BYTES;
@@ -907,6 +909,18 @@ final class VectorKernels {
       for (int mb = mbFrom; mb < mbTo; mb++) {
         int m0 = g * coutG + mb * MR;
         for (int t = 0; t < span; t++) {
+          int outBase = (n * c.outChannels() + m0) * plane + firstColumn[t];
+          if (MR == 6 && acc == null && rowsOf[t] == null && widths[t] == NR
+              && coutG - mb * MR >= MR && j.bias != null) {
+            if (j.res == null) {
+              microKernel6Out(j, (g * blocks + mb) * k * MR, panels[t], panelOffs[t], k, m0,
+                  outBase, plane);
+            } else {
+              microKernel6OutResidual(j, (g * blocks + mb) * k * MR, panels[t], panelOffs[t], k,
+                  m0, outBase, plane);
+            }
+            continue;
+          }
           microKernel(j.w, (g * blocks + mb) * k * MR, panels[t], panelOffs[t], rowsOf[t], k0, k1,
               Math.min(MR, coutG - mb * MR), widths[t], tile, 0);
           if (acc != null) {
@@ -917,8 +931,7 @@ final class VectorKernels {
             }
             System.arraycopy(acc, accOff, tile, 0, MR * NR);
           }
-          epilogue(j, tile, m0, Math.min(MR, coutG - mb * MR),
-              (n * c.outChannels() + m0) * plane + firstColumn[t], plane, widths[t]);
+          epilogue(j, tile, m0, Math.min(MR, coutG - mb * MR), outBase, plane, widths[t]);
         }
       }
     }
@@ -1124,6 +1137,17 @@ final class VectorKernels {
       int k = cinG * ks * ks;
       int wq = j.phaseWidth();
       int chan = (n * c.inChannels() + g * cinG) * j.paddedChannel();
+      if (runs == 1 && width == NR && cols == NR) {
+        float[] padded = j.padded;
+        int[] rowOffsets = j.rowOffsets;
+        int from = chan + (runOrigin[0] >>> 16) * s * wq + (runOrigin[0] & 0xffff);
+        for (int i = 0, dst = panelOff; i < k; i++, dst += NR) {
+          int at = from + rowOffsets[i];
+          FloatVector.fromArray(S, padded, at).intoArray(panel, dst);
+          FloatVector.fromArray(S, padded, at + L).intoArray(panel, dst + L);
+        }
+        return;
+      }
       for (int i = 0, dst = panelOff; i < k; i++, dst += cols) {
         int row = chan + j.rowOffsets[i];
         for (int r = 0; r < runs; r++) {
@@ -1873,6 +1897,158 @@ final class VectorKernels {
     c41.intoArray(tile, tileOff + 4 * NR + L);
     c50.intoArray(tile, tileOff + 5 * NR);
     c51.intoArray(tile, tileOff + 5 * NR + L);
+  }
+
+  /**
+   * {@link #microKernel6Packed} over the whole reduction of a full 6 x 16 tile, fused with the
+   * epilogue: the accumulators start at the bias, and ReLU is applied before they leave the
+   * registers, so the tile never goes through memory. (The sums are those of {@link #epilogue}
+   * in another order.) Two kernels rather than one with a branch on the residual, and the
+   * residual read before the loop rather than added after it: C2 compiled the one kernel about
+   * 1.3 times slower than the unfused kernel and epilogue (ResNet-50 took 1.25 times as long),
+   * and the residual kernel that added after its loop still 1.06-1.09 times (docs/PERFORMANCE.md,
+   * thirteenth session).
+   */
+  private static void microKernel6Out(ConvJob j, int aOff, float[] b, int bOff, int k, int m0,
+      int outBase, int plane) {
+    float[] a = j.w;
+    float[] bias = j.bias;
+    FloatVector v = FloatVector.broadcast(S, bias[m0]);
+    FloatVector c00 = v;
+    FloatVector c01 = v;
+    v = FloatVector.broadcast(S, bias[m0 + 1]);
+    FloatVector c10 = v;
+    FloatVector c11 = v;
+    v = FloatVector.broadcast(S, bias[m0 + 2]);
+    FloatVector c20 = v;
+    FloatVector c21 = v;
+    v = FloatVector.broadcast(S, bias[m0 + 3]);
+    FloatVector c30 = v;
+    FloatVector c31 = v;
+    v = FloatVector.broadcast(S, bias[m0 + 4]);
+    FloatVector c40 = v;
+    FloatVector c41 = v;
+    v = FloatVector.broadcast(S, bias[m0 + 5]);
+    FloatVector c50 = v;
+    FloatVector c51 = v;
+    int bi = bOff;
+    for (int ai = aOff, end = aOff + k * MR; ai < end; ai += MR, bi += NR) {
+      FloatVector b0 = FloatVector.fromArray(S, b, bi);
+      FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+      FloatVector x = FloatVector.broadcast(S, a[ai]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[ai + 1]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[ai + 2]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[ai + 3]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(S, a[ai + 4]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, a[ai + 5]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+    }
+    float[] out = j.out;
+    FloatVector lowest = FloatVector.broadcast(S, j.relu ? 0f : Float.NEGATIVE_INFINITY);
+    int at = j.outOff + outBase;
+    c00.max(lowest).intoArray(out, at);
+    c01.max(lowest).intoArray(out, at + L);
+    at += plane;
+    c10.max(lowest).intoArray(out, at);
+    c11.max(lowest).intoArray(out, at + L);
+    at += plane;
+    c20.max(lowest).intoArray(out, at);
+    c21.max(lowest).intoArray(out, at + L);
+    at += plane;
+    c30.max(lowest).intoArray(out, at);
+    c31.max(lowest).intoArray(out, at + L);
+    at += plane;
+    c40.max(lowest).intoArray(out, at);
+    c41.max(lowest).intoArray(out, at + L);
+    at += plane;
+    c50.max(lowest).intoArray(out, at);
+    c51.max(lowest).intoArray(out, at + L);
+  }
+
+  /** {@link #microKernel6Out} with the accumulators starting at bias plus residual. */
+  private static void microKernel6OutResidual(ConvJob j, int aOff, float[] b, int bOff, int k,
+      int m0, int outBase, int plane) {
+    float[] a = j.w;
+    float[] bias = j.bias;
+    float[] res = j.res;
+    int ra = j.resOff + outBase;
+    FloatVector v = FloatVector.broadcast(S, bias[m0]);
+    FloatVector c00 = v.add(FloatVector.fromArray(S, res, ra));
+    FloatVector c01 = v.add(FloatVector.fromArray(S, res, ra + L));
+    v = FloatVector.broadcast(S, bias[m0 + 1]);
+    ra += plane;
+    FloatVector c10 = v.add(FloatVector.fromArray(S, res, ra));
+    FloatVector c11 = v.add(FloatVector.fromArray(S, res, ra + L));
+    v = FloatVector.broadcast(S, bias[m0 + 2]);
+    ra += plane;
+    FloatVector c20 = v.add(FloatVector.fromArray(S, res, ra));
+    FloatVector c21 = v.add(FloatVector.fromArray(S, res, ra + L));
+    v = FloatVector.broadcast(S, bias[m0 + 3]);
+    ra += plane;
+    FloatVector c30 = v.add(FloatVector.fromArray(S, res, ra));
+    FloatVector c31 = v.add(FloatVector.fromArray(S, res, ra + L));
+    v = FloatVector.broadcast(S, bias[m0 + 4]);
+    ra += plane;
+    FloatVector c40 = v.add(FloatVector.fromArray(S, res, ra));
+    FloatVector c41 = v.add(FloatVector.fromArray(S, res, ra + L));
+    v = FloatVector.broadcast(S, bias[m0 + 5]);
+    ra += plane;
+    FloatVector c50 = v.add(FloatVector.fromArray(S, res, ra));
+    FloatVector c51 = v.add(FloatVector.fromArray(S, res, ra + L));
+    int bi = bOff;
+    for (int ai = aOff, end = aOff + k * MR; ai < end; ai += MR, bi += NR) {
+      FloatVector b0 = FloatVector.fromArray(S, b, bi);
+      FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+      FloatVector x = FloatVector.broadcast(S, a[ai]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[ai + 1]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[ai + 2]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[ai + 3]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(S, a[ai + 4]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, a[ai + 5]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+    }
+    float[] out = j.out;
+    FloatVector lowest = FloatVector.broadcast(S, j.relu ? 0f : Float.NEGATIVE_INFINITY);
+    int at = j.outOff + outBase;
+    c00.max(lowest).intoArray(out, at);
+    c01.max(lowest).intoArray(out, at + L);
+    at += plane;
+    c10.max(lowest).intoArray(out, at);
+    c11.max(lowest).intoArray(out, at + L);
+    at += plane;
+    c20.max(lowest).intoArray(out, at);
+    c21.max(lowest).intoArray(out, at + L);
+    at += plane;
+    c30.max(lowest).intoArray(out, at);
+    c31.max(lowest).intoArray(out, at + L);
+    at += plane;
+    c40.max(lowest).intoArray(out, at);
+    c41.max(lowest).intoArray(out, at + L);
+    at += plane;
+    c50.max(lowest).intoArray(out, at);
+    c51.max(lowest).intoArray(out, at + L);
   }
 
   /**

@@ -186,6 +186,8 @@ class VectorConvTest {
 
   @Test
   void matchesScalarOnWideStridedImagesReadFromPhasePlanes() {
+    // read in place with AVX-512; with AVX2 packed from the planes, blocks that lie in one output
+    // row copied as two whole vectors a row of the reduction
     int w = 2 * VectorKernels.MIN_DIRECT_WIDTH;
     check(new Conv2d(3, 11, w + 5, 8, 7, 2, 3, 1, 1), 2, true, false, true, 2);
     check(new Conv2d(5, 6, w, 7, 3, 2, 1, 1, 1), 1, false, true, true, 1);
