@@ -18,15 +18,28 @@ public final class Parallel {
   }
 
   private static final int SPINS = 1 << 12;
-  private static final int CLOSED = Integer.MAX_VALUE;
+
+  /** The most tasks a job may have: the ticket holds task indices in 20 bits. */
+  static final int MAX_TASKS = (1 << 20) - 1;
+
+  private static final long OPEN = 1L << 62;
+  private static final int GENERATION_SHIFT = 40;
+  private static final long GENERATION_MASK = (1L << 22) - 1;
+  private static final long TASK_MASK = (1L << 20) - 1;
 
   private final Thread[] workers;
   /**
-   * The next task to take, tagged with the job's generation: {@code (generation << 32) | task}.
-   * Taking a task is a compare-and-set on this ticket, so a worker that wakes up late for a job
-   * that is over cannot take a task of the next one.
+   * The job's tasks still to take, {@code [front, back)}, tagged with its generation and whether
+   * it is open: {@code OPEN | generation << 40 | front << 20 | back}. The caller takes tasks from
+   * the front and the workers from the back, so that with two threads each runs about the same
+   * half of every job, layer after layer, and mostly reads what it wrote itself: on this
+   * machine's VM, whose two vCPUs now and then land on cores that share no L3 (a cache line's
+   * round trip 370-480 ns instead of 47), two threads that took tasks in turn from one end ran
+   * ResNet-18 1.2-1.3 times slower than usual. Taking a task is a compare-and-set on this
+   * ticket, so a worker that wakes up late for a job that is over cannot take a task of the next
+   * one.
    */
-  private final AtomicLong ticket = new AtomicLong((long) 0 << 32 | CLOSED);
+  private final AtomicLong ticket = new AtomicLong(0);
   private final AtomicInteger done = new AtomicInteger();
   private int generation;
   private volatile Job job;
@@ -79,14 +92,17 @@ public final class Parallel {
       }
       return;
     }
-    int gen = ++generation;
-    ticket.set((long) gen << 32 | CLOSED);
+    if (taskCount > MAX_TASKS) {
+      throw new IllegalArgumentException("at most " + MAX_TASKS + " tasks, got " + taskCount);
+    }
+    long gen = ++generation & GENERATION_MASK;
+    ticket.set(gen << GENERATION_SHIFT);
     job = work;
     tasks = taskCount;
     failure = null;
     done.set(0);
     caller = Thread.currentThread();
-    ticket.set((long) gen << 32);
+    ticket.set(OPEN | gen << GENERATION_SHIFT | taskCount);
     for (Thread w : workers) {
       LockSupport.unpark(w);
     }
@@ -98,7 +114,7 @@ public final class Parallel {
         LockSupport.park(this);
       }
     }
-    ticket.set((long) gen << 32 | CLOSED);
+    ticket.set(gen << GENERATION_SHIFT);
     job = null;
     Throwable f = failure;
     if (f instanceof RuntimeException r) {
@@ -109,21 +125,26 @@ public final class Parallel {
     }
   }
 
-  /** Takes and runs tasks of the current job until none is left or the job has changed. */
+  /**
+   * Takes and runs tasks of the current job until none is left or the job has changed: from the
+   * front for the caller ({@code worker} 0), from the back for the workers.
+   */
   private void take(int worker) {
     while (true) {
       long t = ticket.get();
       Job j = job;
       int n = tasks;
-      int task = (int) t;
-      if (task >= n || j == null) {
+      int front = (int) (t >>> 20 & TASK_MASK);
+      int back = (int) (t & TASK_MASK);
+      if ((t & OPEN) == 0 || front >= back || j == null) {
         return;
       }
-      if (!ticket.compareAndSet(t, t + 1)) {
+      boolean fromFront = worker == 0;
+      if (!ticket.compareAndSet(t, fromFront ? t + (1L << 20) : t - 1)) {
         continue;
       }
       try {
-        j.run(task, worker);
+        j.run(fromFront ? front : back - 1, worker);
       } catch (Throwable e) {
         failure = e;
       }
@@ -134,12 +155,13 @@ public final class Parallel {
   }
 
   private void work(int index) {
-    long seen = ticket.get() >>> 32;
+    long seen = ticket.get() >>> GENERATION_SHIFT & GENERATION_MASK;
     while (true) {
       // Wait for a job newer than the last one, and open: while the caller sets a job up, the
       // ticket already carries the new generation but is still closed.
       long t = ticket.get();
-      for (int spin = 0; t >>> 32 == seen || (int) t == CLOSED; spin++) {
+      for (int spin = 0;
+          (t >>> GENERATION_SHIFT & GENERATION_MASK) == seen || (t & OPEN) == 0; spin++) {
         if (spin < SPINS) {
           Thread.onSpinWait();
         } else {
@@ -147,7 +169,7 @@ public final class Parallel {
         }
         t = ticket.get();
       }
-      seen = t >>> 32;
+      seen = t >>> GENERATION_SHIFT & GENERATION_MASK;
       take(index);
     }
   }

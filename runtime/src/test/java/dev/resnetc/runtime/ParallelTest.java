@@ -1,6 +1,7 @@
 package dev.resnetc.runtime;
 
 import static com.google.common.truth.Truth.assertThat;
+import static com.google.common.truth.Truth.assertWithMessage;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.concurrent.ExecutorService;
@@ -24,6 +25,29 @@ class ParallelTest {
         for (int t = 0; t < tasks; t++) {
           assertThat(runs.get(t)).isEqualTo(1);
         }
+      }
+    }
+  }
+
+  @Test
+  void theCallerTakesTasksFromTheFrontAndTheWorkersFromTheBack() {
+    Parallel pool = Parallel.of(2);
+    for (int round = 0; round < 500; round++) {
+      int tasks = 2 + round % 40;
+      int[] by = new int[tasks];
+      pool.run(tasks, (task, worker) -> {
+        by[task] = worker;
+        for (long spin = 0; spin < 2000; spin++) {
+          Thread.onSpinWait(); // long enough for the worker to take some
+        }
+      });
+      // the caller's tasks are a prefix, the worker's a suffix: each keeps its part of the data
+      int split = 0;
+      while (split < tasks && by[split] == 0) {
+        split++;
+      }
+      for (int t = split; t < tasks; t++) {
+        assertWithMessage("task %s of %s", t, tasks).that(by[t]).isEqualTo(1);
       }
     }
   }
