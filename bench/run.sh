@@ -14,6 +14,8 @@
 # (dev.resnetc.bench.LayerProfile), for example
 #   bench/run.sh layers --model resnet50 --threads 2
 # The JVM gets --add-modules jdk.incubator.vector so the generated classes use the fast kernels.
+# BENCH_JVM_OPTS adds JVM options, for example
+#   BENCH_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/k.jfr" bench/run.sh kernels --only stem
 set -euo pipefail
 ROOT="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 log="$(mktemp)"
