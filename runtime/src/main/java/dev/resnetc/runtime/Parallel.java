@@ -19,23 +19,26 @@ public final class Parallel {
 
   private static final int SPINS = 1 << 12;
 
-  /** The most tasks a job may have: the ticket holds task indices in 20 bits. */
-  static final int MAX_TASKS = (1 << 20) - 1;
+  /** The ticket's bits for one task index (front or back). */
+  private static final int TASK_BITS = 20;
+  private static final long TASK_MASK = (1L << TASK_BITS) - 1;
+
+  /** The most tasks a job may have. */
+  static final int MAX_TASKS = (int) TASK_MASK;
 
   private static final long OPEN = 1L << 62;
-  private static final int GENERATION_SHIFT = 40;
-  private static final long GENERATION_MASK = (1L << 22) - 1;
-  private static final long TASK_MASK = (1L << 20) - 1;
+  private static final int GENERATION_SHIFT = 2 * TASK_BITS;
+  private static final long GENERATION_MASK = (1L << (62 - GENERATION_SHIFT)) - 1;
 
   private final Thread[] workers;
   /**
    * The job's tasks still to take, {@code [front, back)}, tagged with its generation and whether
-   * it is open: {@code OPEN | generation << 40 | front << 20 | back}. The caller takes tasks from
+   * it is open: {@code OPEN | generation << 40 | front << 20 | back} (22, 20 and 20 bits). The caller takes tasks from
    * the front and the workers from the back, so that with two threads each runs about the same
-   * half of every job, layer after layer, and mostly reads what it wrote itself: on this
-   * machine's VM, whose two vCPUs now and then land on cores that share no L3 (a cache line's
-   * round trip 370-480 ns instead of 47), two threads that took tasks in turn from one end ran
-   * ResNet-18 1.2-1.3 times slower than usual. Taking a task is a compare-and-set on this
+   * half of every job, layer after layer, and mostly reads what it wrote itself. On a VM whose
+   * two vCPUs now and then landed on cores that share no L3 (a cache line's round trip 370-480 ns
+   * instead of 45), two threads that took tasks in turn from one end ran ResNet-18 1.2-1.3 times
+   * slower than usual (docs/PERFORMANCE.md, thirteenth session). Taking a task is a compare-and-set on this
    * ticket, so a worker that wakes up late for a job that is over cannot take a task of the next
    * one.
    */
@@ -134,13 +137,13 @@ public final class Parallel {
       long t = ticket.get();
       Job j = job;
       int n = tasks;
-      int front = (int) (t >>> 20 & TASK_MASK);
+      int front = (int) (t >>> TASK_BITS & TASK_MASK);
       int back = (int) (t & TASK_MASK);
       if ((t & OPEN) == 0 || front >= back || j == null) {
         return;
       }
       boolean fromFront = worker == 0;
-      if (!ticket.compareAndSet(t, fromFront ? t + (1L << 20) : t - 1)) {
+      if (!ticket.compareAndSet(t, fromFront ? t + (1L << TASK_BITS) : t - 1)) {
         continue;
       }
       try {
