@@ -2,9 +2,14 @@
 # Times the generated ResNet-18 and ResNet-50 of this tree against those of another revision, in
 # one JVM and interleaved rounds (dev.resnetc.bench.Against), and prints this tree's time over the
 # revision's: the way to tell whether a change made the kernels faster on a noisy machine.
-#   bench/against.sh REV [--models resnet18,resnet50] [other options of Against, see --help]
+#   bench/against.sh REV [--models resnet18,resnet50] [--jvms N] [other options of Against,
+#   see --help]
 # for example
 #   bench/against.sh HEAD~3 --models resnet18 --threads 1 --batches 1 --rounds 20
+# Each JVM compiles both builds' kernels once, and how well C2 compiles them varies from JVM to
+# JVM: one JVM's ratio can be 3-5% off while its quartiles are tight (docs/PERFORMANCE.md,
+# fourteenth session). --jvms N runs N JVMs one after another and ends with each cell's median
+# ratio over them, and their range.
 # The revision is built in a temporary git worktree; both sides load the torchvision weights
 # that bench/run.sh uses (made here with tools/reference/make_reference.py when missing).
 set -euo pipefail
@@ -16,9 +21,18 @@ fi
 rev="$1"
 shift
 models="resnet18,resnet50"
-if [ "${1:-}" = --models ]; then
-  models="$2"
-  shift 2
+jvms=1
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --models) models="$2"; shift 2 ;;
+    --jvms) jvms="$2"; shift 2 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+if ! [[ "$jvms" =~ ^[1-9][0-9]*$ ]]; then
+  echo "bench/against.sh: --jvms takes a positive number, got: $jvms" >&2
+  exit 2
 fi
 if ! base_commit="$(git -C "$ROOT" rev-parse --verify --quiet "$rev^{commit}")"; then
   echo "bench/against.sh: unknown revision: $rev" >&2
@@ -73,13 +87,36 @@ for model in ${models//,/ }; do
       "$work/gen-$side/src"/against/*.java
   done
   class="against.$(basename "$work/gen-head/src"/against/*.java .java)"
-  "${bin}java" --add-modules jdk.incubator.vector -Xmx8g \
-    -cp "$ROOT/bench/target/classes:$(cat "$ROOT/bench/target/classpath.txt")" \
-    dev.resnetc.bench.Against --class "$class" \
-    --weights "$reference/$model/weights.safetensors" \
-    --base "$work/gen-base/classes:$work/base/runtime/target/classes" \
-    --head "$work/gen-head/classes:$ROOT/runtime/target/classes" "$@" 2>&1 \
-    | grep --line-buffered -v "WARNING: Using incubator modules" || status=1
+  : >"$work/tables"
+  for ((jvm = 1; jvm <= jvms; jvm++)); do
+    if [ "$jvms" -gt 1 ]; then
+      echo "JVM $jvm of $jvms"
+    fi
+    "${bin}java" --add-modules jdk.incubator.vector -Xmx8g \
+      -cp "$ROOT/bench/target/classes:$(cat "$ROOT/bench/target/classpath.txt")" \
+      dev.resnetc.bench.Against --class "$class" \
+      --weights "$reference/$model/weights.safetensors" \
+      --base "$work/gen-base/classes:$work/base/runtime/target/classes" \
+      --head "$work/gen-head/classes:$ROOT/runtime/target/classes" ${args[@]+"${args[@]}"} 2>&1 \
+      | grep --line-buffered -v "WARNING: Using incubator modules" | tee -a "$work/tables" \
+      || status=1
+  done
+  if [ "$jvms" -gt 1 ]; then
+    echo "$class over $jvms JVMs: each cell's median ratio (head / base) and its range"
+    echo "| batch | threads | median ratio | lowest | highest |"
+    echo "|---:|---:|---:|---:|---:|"
+    # Against's rows: | batch | threads | base ms | head ms | ratio | quartiles | difference |
+    awk -F'|' '$2 ~ /^ *[0-9]+ *$/ { key = ($2 + 0) " " ($3 + 0); r[key] = r[key] " " ($6 + 0) }
+      END { for (key in r) print key r[key] }' "$work/tables" | sort -n -k1,1 -k2,2 \
+      | while read -r batch threads ratios; do
+          # shellcheck disable=SC2086 # the ratios are words
+          sorted=($(printf '%s\n' $ratios | sort -g))
+          n=${#sorted[@]}
+          median=$(awk -v a="${sorted[(n - 1) / 2]}" -v b="${sorted[n / 2]}" \
+            'BEGIN { printf "%.3f", (a + b) / 2 }')
+          echo "| $batch | $threads | $median | ${sorted[0]} | ${sorted[n - 1]} |"
+        done
+  fi
   rm -rf "$work/gen-base" "$work/gen-head"
 done
 exit "$status"
