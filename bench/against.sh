@@ -62,11 +62,7 @@ build "$ROOT"
 git -C "$ROOT" worktree add --detach "$work/base" "$base_commit" >/dev/null 2>&1
 build "$work/base"
 
-if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
-  bin="$JAVA_HOME/bin/"
-else
-  bin=""
-fi
+source "$ROOT/tools/java-options.sh"
 reference="$ROOT/bench/target/reference"
 status=0
 for model in ${models//,/ }; do
@@ -76,14 +72,14 @@ for model in ${models//,/ }; do
   for side in base head; do
     checkout="$work/base"
     [ "$side" = head ] && checkout="$ROOT"
-    if ! "${bin}java" -jar "$checkout/cli/target/resnetc.jar" compile \
+    if ! "$java_cmd" -jar "$checkout/cli/target/resnetc.jar" compile \
         "$ROOT/samples/$model.resnet" -o "$work/gen-$side/src" -p against >"$work/compile.log" 2>&1
     then
       cat "$work/compile.log" >&2
       exit 3
     fi
     mkdir -p "$work/gen-$side/classes"
-    "${bin}javac" -nowarn -d "$work/gen-$side/classes" -cp "$checkout/runtime/target/classes" \
+    "$javac_cmd" -nowarn -d "$work/gen-$side/classes" -cp "$checkout/runtime/target/classes" \
       "$work/gen-$side/src"/against/*.java
   done
   class="against.$(basename "$work/gen-head/src"/against/*.java .java)"
@@ -92,7 +88,7 @@ for model in ${models//,/ }; do
     if [ "$jvms" -gt 1 ]; then
       echo "JVM $jvm of $jvms"
     fi
-    "${bin}java" --add-modules jdk.incubator.vector -Xmx8g \
+    "$java_cmd" "${vector_options[@]}" -Xmx8g \
       -cp "$ROOT/bench/target/classes:$(cat "$ROOT/bench/target/classpath.txt")" \
       dev.resnetc.bench.Against --class "$class" \
       --weights "$reference/$model/weights.safetensors" \

@@ -13,7 +13,8 @@
 # network, next to ONNX Runtime's profile of the same model, the two in alternation
 # (dev.resnetc.bench.LayerProfile), for example
 #   bench/run.sh layers --model resnet50 --threads 2
-# The JVM gets --add-modules jdk.incubator.vector so the generated classes use the fast kernels.
+# The JVM gets --add-modules jdk.incubator.vector so the generated classes use the fast kernels
+# (and on JDK 25 -XX:-OptoRegScheduling, tools/java-options.sh).
 # BENCH_JVM_OPTS adds JVM options, for example
 #   BENCH_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/k.jfr" bench/run.sh kernels --only stem
 set -euo pipefail
@@ -28,11 +29,7 @@ if ! (cd "$ROOT" && mvn -B -q -Dstyle.color=never -DskipTests package \
   exit 3
 fi
 rm -f "$log"
-if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
-  java_cmd="$JAVA_HOME/bin/java"
-else
-  java_cmd="java"
-fi
+source "$ROOT/tools/java-options.sh"
 main=(dev.resnetc.bench.SideBySide --root "$ROOT")
 if [ "${1:-}" = kernels ]; then
   main=(dev.resnetc.bench.ConvBench)
@@ -45,6 +42,6 @@ elif [ "${1:-}" = layers ]; then
   shift
 fi
 cd "$ROOT"
-exec "$java_cmd" --add-modules jdk.incubator.vector -Xmx8g ${BENCH_JVM_OPTS:-} \
+exec "$java_cmd" "${vector_options[@]}" -Xmx8g ${BENCH_JVM_OPTS:-} \
   -cp "bench/target/classes:$(cat bench/target/classpath.txt)" \
   "${main[@]}" "$@"

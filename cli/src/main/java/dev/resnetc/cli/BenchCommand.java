@@ -29,8 +29,8 @@ import picocli.CommandLine.Spec;
         "Prints 'median_ms: X', GFLOP/s (2 x multiply-adds x batch / median), the share of the"
             + " FMA peak, min and max, load_ms (weights loaded) and first_result_ms (weights"
             + " loaded and the first forward done).",
-        "The JVM needs --add-modules jdk.incubator.vector for the fast kernels (./resnetc"
-            + " passes it)."},
+        "The JVM needs --add-modules jdk.incubator.vector for the fast kernels, and from JDK 25"
+            + " on -XX:-OptoRegScheduling (./resnetc passes both)."},
     footer = "%nExample:%n  resnetc bench resnet50.resnet --weights resnet50.safetensors"
         + " --batch 8 --threads 2")
 final class BenchCommand implements Callable<Integer> {
@@ -120,9 +120,8 @@ final class BenchCommand implements Callable<Integer> {
       err.println("resnetc: warning: this generated class has no withThreads(int); --threads is"
           + " ignored");
     }
-    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-      err.println("resnetc: warning: the JVM runs without --add-modules jdk.incubator.vector, so"
-          + " the scalar kernels are timed");
+    for (String warning : Networks.kernelWarnings()) {
+      err.println("resnetc: warning: " + warning);
     }
     err.flush();
 

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
@@ -65,6 +66,25 @@ class BenchCommandTest {
     float[] a = new float[n];
     Arrays.fill(a, value);
     return a;
+  }
+
+  @Test
+  void warnsOfAMissingVectorModuleAndOfRegisterSchedulingFromJdk25On() {
+    assertThat(Networks.kernelWarnings(true, 17, Optional.of("true"))).isEmpty();
+    assertThat(Networks.kernelWarnings(true, 25, Optional.of("false"))).isEmpty();
+    assertThat(Networks.kernelWarnings(true, 25, Optional.empty())).isEmpty();
+    assertThat(Networks.kernelWarnings(true, 26, Optional.of("true"))).containsExactly(
+        "on JDK 26 the fast kernels need -XX:-OptoRegScheduling (./resnetc passes it): without"
+            + " it C2 spills a register in their inner loop and ResNets take about 1.5 times as"
+            + " long");
+    assertThat(Networks.kernelWarnings(false, 25, Optional.of("true"))).containsExactly(
+        "the JVM runs without --add-modules jdk.incubator.vector, so the scalar kernels run");
+  }
+
+  /** The build's test JVM gets what the fast kernels need on its JDK (the root pom's profile). */
+  @Test
+  void theTestJvmNeedsNoWarning() {
+    assertThat(Networks.kernelWarnings()).isEmpty();
   }
 
   @Test

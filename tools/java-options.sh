@@ -1,0 +1,39 @@
+# Sourced by the scripts that launch Java (resnetc, bench/run.sh, bench/against.sh). Sets
+# java_cmd and javac_cmd, JAVA_HOME's or else the PATH's, and vector_options, the options that
+# the generated networks' fast kernels need on that JDK:
+# - --add-modules jdk.incubator.vector, without which the scalar kernels run;
+# - from JDK 25 on, -XX:-OptoRegScheduling: there C2's scheduling before register allocation
+#   keeps one vector more live than AVX2's 16 registers hold in the 6 x 16 micro-kernels, which
+#   then spill an accumulator in their inner loop (ResNet-50 takes 1.7 times as long). JDK 17
+#   compiles them without a spill either way and goes without the flag, since a kernel of the
+#   same shape in a harness did spill there with it. (docs/PERFORMANCE.md, fifteenth session;
+#   JDKs 18 to 24 were not measured.)
+if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+  java_cmd="$JAVA_HOME/bin/java"
+  javac_cmd="$JAVA_HOME/bin/javac"
+else
+  java_cmd="java"
+  javac_cmd="javac"
+fi
+
+# The feature version of java_cmd (17, 25, ...): from the JDK's release file, which costs no
+# JVM start, or else from java -version.
+java_feature_version() {
+  local bin home version
+  bin="$(command -v "$java_cmd" 2>/dev/null || true)"
+  if [ -n "$bin" ]; then
+    home="$(dirname "$(dirname "$(readlink -f "$bin")")")"
+    if [ -f "$home/release" ]; then
+      version="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release")"
+    fi
+  fi
+  if [ -z "${version:-}" ]; then
+    version="$("$java_cmd" -version 2>&1 | sed -n '1s/[^"]*"\([0-9]*\).*/\1/p')"
+  fi
+  echo "${version:-0}"
+}
+
+vector_options=(--add-modules jdk.incubator.vector)
+if [ "$(java_feature_version)" -ge 25 ] 2>/dev/null; then
+  vector_options+=(-XX:-OptoRegScheduling)
+fi
