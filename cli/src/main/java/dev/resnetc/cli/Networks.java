@@ -1,8 +1,8 @@
 package dev.resnetc.cli;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import dev.resnetc.compiler.run.GeneratedNetwork;
 import dev.resnetc.runtime.WeightsException;
-import com.sun.management.HotSpotDiagnosticMXBean;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Optional;
 import javax.tools.ToolProvider;
 
-/** Compiles a network's class in memory and loads weights into it, for {@code run} and {@code bench}. */
+/**
+ * Compiles a network's class in memory and loads weights into it, for {@code run} and
+ * {@code bench}, and says what the JVM lacks for the fast kernels.
+ */
 final class Networks {
   private Networks() {}
 
