@@ -74,9 +74,9 @@ final class Networks {
   /** The value of the HotSpot flag {@code name}, or empty where the JVM does not have it. */
   private static Optional<String> vmOption(String name) {
     try {
-      return Optional.of(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
-          .getVMOption(name).getValue());
-    } catch (IllegalArgumentException | NullPointerException e) {
+      return Optional.ofNullable(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class))
+          .map(hotspot -> hotspot.getVMOption(name).getValue());
+    } catch (IllegalArgumentException e) { // not HotSpot, or no such flag
       return Optional.empty();
     }
   }
