@@ -178,6 +178,11 @@ public final class ConvBench implements Callable<Integer> {
             && Layout.BLOCKED.blocks(c.outChannels())) {
           prepared.put(a, Kernels.prepare(c, weight, Algorithm.DIRECT, Layout.BLOCKED));
         }
+      } else if (a == Algorithm.BLOCKED_WINOGRAD_4X4) {
+        if (Layout.preferred() == Layout.BLOCKED && winograd
+            && Layout.BLOCKED.blocks(c.inChannels()) && Layout.BLOCKED.blocks(c.outChannels())) {
+          prepared.put(a, Kernels.prepare(c, weight, a, Layout.BLOCKED));
+        }
       } else if (!a.winograd() || winograd) {
         prepared.put(a, Kernels.prepare(c, weight, a));
       }

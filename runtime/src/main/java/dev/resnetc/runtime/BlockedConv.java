@@ -343,7 +343,7 @@ final class BlockedConv {
    * channels of the packed weights, {@code [k][NR]} from {@code bOff}. Its body is
    * {@link VectorKernels}'s {@code microKernelHalves} with other addresses.
    */
-  private static void kernel(float[] a, int first, int second, int[] rows,
+  static void kernel(float[] a, int first, int second, int[] rows,
       float[] b, int bOff, int k0, int k1, float[] tile, int tileOff) {
     FloatVector c00 = FloatVector.zero(S);
     FloatVector c01 = c00;

@@ -25,7 +25,13 @@ public final class ConvWeights {
      * runtime's choice, whatever the compiler's, for every convolution without groups whose
      * output is blocked.
      */
-    BLOCKED(0);
+    BLOCKED(0),
+    /**
+     * F(4x4, 3x3) over activations blocked by channels ({@link BlockedWinograd}): the runtime's
+     * choice, in {@link Layout#BLOCKED}, for the convolutions the compiler gave
+     * {@code WINOGRAD_4X4} whose input and output are blocked.
+     */
+    BLOCKED_WINOGRAD_4X4(4);
 
     private final int tile;
 

@@ -70,8 +70,10 @@ public final class Kernels {
   /**
    * Prepares convolution weights once for activations in {@code layout}. In
    * {@link Layout#BLOCKED}, a convolution without groups whose output is blocked runs the
-   * blocked kernel ({@link ConvWeights.Algorithm#BLOCKED}) whatever {@code algorithm} says; any
-   * other runs {@code algorithm} through NCHW copies of its blocked tensors.
+   * blocked kernel ({@link ConvWeights.Algorithm#BLOCKED}) whatever {@code algorithm} says, but
+   * for {@code WINOGRAD_4X4} with a blocked input too, which runs blocked F(4x4)
+   * ({@link ConvWeights.Algorithm#BLOCKED_WINOGRAD_4X4}); any other runs {@code algorithm}
+   * through NCHW copies of its blocked tensors.
    */
   public static ConvWeights prepare(Conv2d c, float[] weight, ConvWeights.Algorithm algorithm,
       Layout layout) {
@@ -83,12 +85,22 @@ public final class Kernels {
           + " output channels are a multiple of " + Layout.BLOCK + ", in Layout.BLOCKED; "
           + c + " in " + layout);
     }
+    if (algorithm == ConvWeights.Algorithm.BLOCKED_WINOGRAD_4X4
+        && !(layout == Layout.BLOCKED && BlockedWinograd.applies(c))) {
+      throw new IllegalArgumentException("BLOCKED_WINOGRAD_4X4 runs only stride-1 3x3"
+          + " convolutions without groups whose channels are multiples of " + Layout.BLOCK
+          + ", in Layout.BLOCKED; " + c + " in " + layout);
+    }
     boolean winograd = algorithm.winograd();
     if (winograd && !Winograd.applies(c)) {
       throw new IllegalArgumentException("Winograd (" + algorithm + ") does not apply to " + c);
     }
     if (!VECTORIZED) {
       return new ConvWeights(c, weight, false, ConvWeights.Algorithm.DIRECT, layout);
+    }
+    if (layout == Layout.BLOCKED && algorithm.tile() == 4 && BlockedWinograd.applies(c)) {
+      return new ConvWeights(c, BlockedWinograd.transformWeights(c, weight), true,
+          ConvWeights.Algorithm.BLOCKED_WINOGRAD_4X4, layout);
     }
     if (layout == Layout.BLOCKED && BlockedConv.applies(c)) {
       return new ConvWeights(c, VectorKernels.packByChannel(c, weight), true,
@@ -164,6 +176,9 @@ public final class Kernels {
     if (weight.algorithm == ConvWeights.Algorithm.BLOCKED) {
       BlockedConv.conv(parallel, c, batch, in, inOff, weight.data, bias, residual, resOff, relu,
           out, outOff);
+    } else if (weight.algorithm == ConvWeights.Algorithm.BLOCKED_WINOGRAD_4X4) {
+      BlockedWinograd.conv(parallel, c, batch, in, inOff, weight.data, bias, residual, resOff,
+          relu, out, outOff);
     } else if (weight.layout.blocks(c.inChannels()) || weight.layout.blocks(c.outChannels())) {
       convolveThroughNchw(parallel, c, batch, in, inOff, weight, bias, residual, resOff, relu, out,
           outOff);

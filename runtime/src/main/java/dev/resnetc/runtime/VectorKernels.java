@@ -135,6 +135,19 @@ final class VectorKernels {
         }
       }
     }
+    if (SIXTEEN_LANES && Layout.preferred() == Layout.BLOCKED) {
+      // blocked F(4x4): 3 x 3 tiles, the middle one whole, the others cut by the image's edges
+      Conv2d c = new Conv2d(L, 9, 10, NR, 3, 1, 1, 1, 1);
+      float[] in = new float[c.inSize()];
+      float[] bias = new float[c.outChannels()];
+      float[] out = new float[c.outSize()];
+      float[] res = new float[c.outSize()];
+      float[] w = BlockedWinograd.transformWeights(c, new float[c.weightSize()]);
+      for (int i = 0; i < 2000; i++) {
+        forgetBuffers(i);
+        BlockedWinograd.conv(one, c, 1, in, 0, w, bias, residual(i, res), 0, relu(i), out, 0);
+      }
+    }
     warmUpLayers(one);
   }
 
@@ -161,8 +174,9 @@ final class VectorKernels {
       JOBS.remove();
       SCRATCH.remove();
       VectorLayers.forgetBuffers();
-      if (SIXTEEN_LANES) { // BlockedConv runs nowhere else
+      if (SIXTEEN_LANES) { // the blocked kernels run nowhere else
         BlockedConv.forgetBuffers();
+        BlockedWinograd.forgetBuffers();
       }
     }
   }
@@ -1336,7 +1350,7 @@ final class VectorKernels {
    * of tiles), written to {@code dst[off + i * stride]}. Vectors are loaded here, not passed in:
    * were this not inlined, vector arguments would be boxed.
    */
-  private static void bt4(float[] src, int from, int step, float[] dst, int off, int stride) {
+  static void bt4(float[] src, int from, int step, float[] dst, int off, int stride) {
     FloatVector d0 = FloatVector.fromArray(S, src, from);
     FloatVector d1 = FloatVector.fromArray(S, src, from + step);
     FloatVector d2 = FloatVector.fromArray(S, src, from + 2 * step);
@@ -1529,7 +1543,7 @@ final class VectorKernels {
    * {@code A^T m + bias} of F(4x4, 3x3) for six values {@code m_i = src[from + i * step]} (each a
    * vector of tiles): four results, written to {@code dst[off + a * stride]}.
    */
-  private static void at4(float[] src, int from, int step, float bias, float[] dst, int off,
+  static void at4(float[] src, int from, int step, float bias, float[] dst, int off,
       int stride) {
     FloatVector m0 = FloatVector.fromArray(S, src, from);
     FloatVector m1 = FloatVector.fromArray(S, src, from + step);

@@ -40,12 +40,19 @@ final class Winograd {
    * the micro-kernel as {@code [xi][out / MR][input channel][MR]}.
    */
   static float[] transformWeights(Conv2d c, float[] w, int m) {
+    return transformWeights(c, w, m, VectorKernels.MR);
+  }
+
+  /**
+   * {@code U = G g G^T} packed in panels of {@code mr} output channels,
+   * {@code [xi][out / mr][input channel][mr]}, the panels' missing channels zero.
+   */
+  static float[] transformWeights(Conv2d c, float[] w, int m, int mr) {
     double[][] g = m == 2 ? G2 : G4;
     int n = g.length;
     int xis = n * n;
     int cout = c.outChannels();
     int cin = c.inChannels();
-    int mr = VectorKernels.MR;
     int perXi = (cout + mr - 1) / mr * cin * mr;
     float[] packed = new float[xis * perXi];
     double[] t = new double[n * 3]; // G g

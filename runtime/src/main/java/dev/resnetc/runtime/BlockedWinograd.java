@@ -1,0 +1,318 @@
+package dev.resnetc.runtime;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Winograd's F(4x4, 3x3) over activations blocked by channels ({@link Layout#BLOCKED}), with
+ * AVX-512's 16-float vectors. In this layout the 16 channels of a position are one vector, so
+ * both tile transforms run on whole vectors of channels and need no transposition: the input
+ * transform {@code V = B^T d B} turns each 6 x 6 tile of a channel block into 36 vectors, one per
+ * transformed position {@code xi}, stored as 36 blocked "images" whose positions are the tiles
+ * ({@code [xi][cin/16][tile][16]}); each {@code xi}'s products, summed over input channels, are
+ * then a 1x1 convolution of that image, which {@link BlockedConv}'s 14 x 32 micro-kernel computes
+ * for 14 tiles and 32 output channels at a time; and the output transform {@code A^T M A} of those
+ * 36 tiles of products writes 16 output vectors per tile and channel block, with the bias, the
+ * residual and ReLU on the way. The weights are {@link Winograd#transformWeights} packed in
+ * panels of 32 output channels.
+ *
+ * <p>A call runs in two parallel phases: the input transform, by strips of 14 tiles and input
+ * channel blocks; then, by strips and groups of 32-channel output blocks, the products and the
+ * output transform. Large batches are taken a few images at a time, so that the transformed
+ * input stays near {@link #TRANSFORMED_BYTES}.
+ */
+final class BlockedWinograd {
+  private BlockedWinograd() {}
+
+  private static final VectorSpecies<Float> S = VectorKernels.S;
+  private static final int L = Layout.BLOCK;
+  private static final int NR = 2 * L;
+  /** Output tile size m of F(m x m, 3x3), and the transformed positions {@code (m+2)^2}. */
+  static final int M = 4;
+  private static final int XIS = Winograd.positions(M);
+  /** Tiles a micro-kernel call computes: two halves of {@link BlockedConv#HALF}. */
+  static final int STRIP = 2 * BlockedConv.HALF;
+  /** Bytes of transformed input made at once. */
+  static final long TRANSFORMED_BYTES = 4 << 20;
+
+  /** Whether this kernel computes {@code c}: Winograd applies, and input and output are blocked. */
+  static boolean applies(Conv2d c) {
+    return Winograd.applies(c) && Layout.BLOCKED.blocks(c.inChannels())
+        && Layout.BLOCKED.blocks(c.outChannels());
+  }
+
+  /** {@code U = G g G^T}, packed as {@code [xi][cout/32][cin][32]} for the micro-kernel. */
+  static float[] transformWeights(Conv2d c, float[] w) {
+    return Winograd.transformWeights(c, w, M, NR);
+  }
+
+  private static final ThreadLocal<Job> JOBS = ThreadLocal.withInitial(Job::new);
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  /** Drops this thread's job and scratch ({@link VectorKernels}'s warm-up). */
+  static void forgetBuffers() {
+    JOBS.remove();
+    SCRATCH.remove();
+  }
+
+  /** A thread's tiles between the steps of a transform. */
+  private static final class Scratch {
+    /** An input tile at an image edge, zero outside it: 6 x 6 positions. */
+    final float[] patch = new float[XIS * L];
+    /** {@code B^T d} or {@code A^T M}, between a transform's columns and its rows. */
+    final float[] half = new float[XIS * L];
+    /** A strip's products for one output block: {@code [xi][tile][32]}. */
+    final float[] products = new float[XIS * STRIP * NR];
+  }
+
+  /** The arguments and geometry of one call, reused by each calling thread. */
+  private static final class Job extends VectorKernels.KernelCall {
+    Conv2d c;
+    boolean transforming;
+    int tilesX;
+    int tilesY;
+    int tilesPerImage;
+    int inBlocks;
+    int outBlocks;
+    /** Tiles of the images being computed, their strips, and the floats of one {@code xi}. */
+    int tiles;
+    int strips;
+    int xiStride;
+    /** Floats of one {@code xi}'s weights. */
+    int perXi;
+    int chunkStrips;
+    int blocksPerTask;
+    int groups;
+    float[] v = new float[0];
+    /** Per input channel: its offset in a transformed image from its tile's block. */
+    int[] rows = new int[0];
+    private float[] zeroBias = new float[0];
+
+    void set(Conv2d c) {
+      this.c = c;
+      tilesX = (c.outWidth() + M - 1) / M;
+      tilesY = (c.outHeight() + M - 1) / M;
+      tilesPerImage = tilesX * tilesY;
+      inBlocks = c.inChannels() / L;
+      outBlocks = (c.outChannels() + NR - 1) / NR;
+      perXi = outBlocks * c.inChannels() * NR;
+      long strip = (long) XIS * c.inChannels() * STRIP * Float.BYTES;
+      chunkStrips = (int) Math.max(1, BlockedConv.CHUNK_BYTES / strip);
+    }
+
+    /** Images transformed at once, about {@link #TRANSFORMED_BYTES}. */
+    int imagesAtOnce(int batch) {
+      long image = (long) XIS * c.inChannels() * tilesPerImage * Float.BYTES;
+      return (int) Math.max(1, Math.min(batch, TRANSFORMED_BYTES / image));
+    }
+
+    void setBatch(int batch, int threads) {
+      tiles = batch * tilesPerImage;
+      strips = (tiles + STRIP - 1) / STRIP;
+      long stride = (long) inBlocks * tiles * L;
+      // the last strip's kernel reads up to a strip past the last tile
+      long floats = XIS * stride + STRIP * L;
+      if (floats > Integer.MAX_VALUE - 16) {
+        throw new IllegalArgumentException("transformed input of " + c + " exceeds an array");
+      }
+      xiStride = (int) stride;
+      if (v.length < floats) {
+        v = new float[(int) floats];
+      }
+      int cin = c.inChannels();
+      if (rows.length < cin) {
+        rows = new int[cin];
+      }
+      for (int ci = 0; ci < cin; ci++) {
+        rows[ci] = ci / L * tiles * L + ci % L;
+      }
+      int chunks = chunks();
+      int want = Math.min(outBlocks,
+          Math.max(1, (VectorKernels.TASKS_PER_THREAD * threads + chunks - 1) / chunks));
+      blocksPerTask = threads == 1 ? outBlocks : (outBlocks + want - 1) / want;
+      groups = (outBlocks + blocksPerTask - 1) / blocksPerTask;
+    }
+
+    int chunks() {
+      return (strips + chunkStrips - 1) / chunkStrips;
+    }
+
+    float[] zeroBias(int channels) {
+      if (zeroBias.length < channels) {
+        zeroBias = new float[channels];
+      }
+      return zeroBias;
+    }
+
+    @Override
+    public void run(int task, int worker) {
+      if (transforming) {
+        input(this, task / inBlocks, task % inBlocks, SCRATCH.get());
+      } else {
+        compute(this, task / groups, task % groups, SCRATCH.get());
+      }
+    }
+  }
+
+  /**
+   * {@code out = relu?(conv(in) + bias + residual)} with {@code in}, {@code out} and
+   * {@code residual} blocked and {@code transformed} from {@link #transformWeights}.
+   */
+  static void conv(Parallel par, Conv2d c, int batch, float[] in, int inOff, float[] transformed,
+      float[] bias, float[] res, int resOff, boolean relu, float[] out, int outOff) {
+    if (!applies(c)) {
+      throw new IllegalArgumentException("blocked Winograd does not apply to " + c);
+    }
+    Job j = JOBS.get();
+    j.set(c);
+    int images = j.imagesAtOnce(batch);
+    j.w = transformed;
+    j.bias = bias != null ? bias : j.zeroBias(c.outChannels());
+    j.res = res;
+    j.relu = relu;
+    j.out = out;
+    j.in = in;
+    try {
+      for (int n0 = 0; n0 < batch; n0 += images) {
+        int count = Math.min(images, batch - n0);
+        j.setBatch(count, par.threads());
+        j.inOff = inOff + n0 * c.inSize();
+        j.resOff = resOff + n0 * c.outSize();
+        j.outOff = outOff + n0 * c.outSize();
+        j.transforming = true;
+        par.run(j.strips * j.inBlocks, j);
+        j.transforming = false;
+        par.run(j.chunks() * j.groups, j);
+      }
+    } finally {
+      j.transforming = false;
+      j.release();
+    }
+  }
+
+  /** {@code V = B^T d B} of the tiles of strip {@code st} in input channel block {@code cb}. */
+  private static void input(Job j, int st, int cb, Scratch s) {
+    Conv2d c = j.c;
+    int h = c.inHeight(), w = c.inWidth(), p = c.padding();
+    int row = w * L;
+    float[] in = j.in, v = j.v, half = s.half;
+    for (int tg = st * STRIP, end = Math.min(j.tiles, tg + STRIP); tg < end; tg++) {
+      int n = tg / j.tilesPerImage, t = tg % j.tilesPerImage;
+      int y0 = t / j.tilesX * M - p, x0 = t % j.tilesX * M - p;
+      int block = j.inOff + (n * j.inBlocks + cb) * h * w * L;
+      float[] src = in;
+      int from = block + (y0 * w + x0) * L, step = row;
+      if (y0 < 0 || x0 < 0 || y0 + 6 > h || x0 + 6 > w) {
+        edgePatch(in, block, h, w, y0, x0, s.patch);
+        src = s.patch;
+        from = 0;
+        step = 6 * L;
+      }
+      for (int q = 0; q < 6; q++) { // B^T d down the six rows of column q
+        VectorKernels.bt4(src, from + q * L, step, half, q * L, 6 * L);
+      }
+      int at = (cb * j.tiles + tg) * L;
+      for (int i = 0; i < 6; i++) { // then across the six columns of row i
+        VectorKernels.bt4(half, i * 6 * L, L, v, at + 6 * i * j.xiStride, j.xiStride);
+      }
+    }
+  }
+
+  /** The 6 x 6 positions from {@code (y0, x0)} of a channel block, zero outside the image. */
+  private static void edgePatch(float[] in, int block, int h, int w, int y0, int x0,
+      float[] patch) {
+    for (int i = 0; i < 6; i++) {
+      int y = y0 + i;
+      int first = Math.max(0, -x0), last = Math.min(6, w - x0);
+      if (y < 0 || y >= h || first >= last) {
+        Arrays.fill(patch, i * 6 * L, (i + 1) * 6 * L, 0f);
+        continue;
+      }
+      Arrays.fill(patch, i * 6 * L, (i * 6 + first) * L, 0f);
+      System.arraycopy(in, block + (y * w + x0 + first) * L, patch, (i * 6 + first) * L,
+          (last - first) * L);
+      Arrays.fill(patch, (i * 6 + last) * L, (i + 1) * 6 * L, 0f);
+    }
+  }
+
+  /**
+   * The strips of {@code chunk} over the output blocks of {@code group}: for each block, every
+   * strip runs over the block's 36 weight panels, which stay in L2 meanwhile.
+   */
+  private static void compute(Job j, int chunk, int group, Scratch s) {
+    int cin = j.c.inChannels();
+    int s0 = chunk * j.chunkStrips, s1 = Math.min(j.strips, s0 + j.chunkStrips);
+    int ob0 = group * j.blocksPerTask, ob1 = Math.min(j.outBlocks, ob0 + j.blocksPerTask);
+    float[] products = s.products;
+    for (int ob = ob0; ob < ob1; ob++) {
+      for (int st = s0; st < s1; st++) {
+        for (int xi = 0; xi < XIS; xi++) {
+          int first = xi * j.xiStride + st * STRIP * L;
+          BlockedConv.kernel(j.v, first, first + BlockedConv.HALF * L, j.rows, j.w,
+              xi * j.perXi + ob * cin * NR, 0, cin, products, xi * STRIP * NR);
+        }
+        output(j, st, ob, s);
+      }
+    }
+  }
+
+  /** {@code Y = A^T M A} of strip {@code st}'s products for output block {@code ob}, stored. */
+  private static void output(Job j, int st, int ob, Scratch s) {
+    Conv2d c = j.c;
+    int oh = c.outHeight(), ow = c.outWidth(), plane = oh * ow;
+    float[] products = s.products, half = s.half;
+    int vectors = Math.min(2, (c.outChannels() - ob * NR) / L);
+    for (int r = 0, tg = st * STRIP; r < STRIP && tg < j.tiles; r++, tg++) {
+      int n = tg / j.tilesPerImage, t = tg % j.tilesPerImage;
+      int y0 = t / j.tilesX * M, x0 = t % j.tilesX * M;
+      int rowsLeft = Math.min(M, oh - y0), colsLeft = Math.min(M, ow - x0);
+      for (int hv = 0; hv < vectors; hv++) {
+        int from = r * NR + hv * L;
+        for (int q = 0; q < 6; q++) { // A^T m down the six rows of column q
+          VectorKernels.at4(products, from + q * STRIP * NR, 6 * STRIP * NR, 0f, half, q * L,
+              6 * L);
+        }
+        int channelBlock = 2 * ob + hv;
+        int at = (n * c.outChannels() / L + channelBlock) * plane * L + (y0 * ow + x0) * L;
+        FloatVector bias = FloatVector.fromArray(S, j.bias, channelBlock * L);
+        for (int a = 0; a < rowsLeft; a++) { // then across the six columns of each output row
+          store(j, half, a * 6 * L, bias, at + a * ow * L, colsLeft);
+        }
+      }
+    }
+  }
+
+  /**
+   * {@code A^T m} of F(4x4, 3x3) across six vectors {@code m_i = half[from + i * 16]}, plus
+   * {@code bias}, the residual and ReLU, stored at {@code at} and the next {@code cols - 1}
+   * positions of the output row.
+   */
+  private static void store(Job j, float[] half, int from, FloatVector bias, int at, int cols) {
+    FloatVector m0 = FloatVector.fromArray(S, half, from);
+    FloatVector m1 = FloatVector.fromArray(S, half, from + L);
+    FloatVector m2 = FloatVector.fromArray(S, half, from + 2 * L);
+    FloatVector m3 = FloatVector.fromArray(S, half, from + 3 * L);
+    FloatVector m4 = FloatVector.fromArray(S, half, from + 4 * L);
+    FloatVector m5 = FloatVector.fromArray(S, half, from + 5 * L);
+    FloatVector s12 = m1.add(m2);
+    FloatVector d12 = m1.sub(m2);
+    FloatVector s34 = m3.add(m4);
+    FloatVector d34 = m3.sub(m4);
+    FloatVector floor = FloatVector.broadcast(S, j.relu ? 0f : Float.NEGATIVE_INFINITY);
+    float[] res = j.res; // locals: C2 reloads fields after vector stores
+    float[] out = j.out;
+    int outAt = j.outOff + at, resAt = j.resOff + at;
+    for (int b = 0; b < cols; b++) {
+      FloatVector y = b == 0 ? m0.add(s12).add(s34)
+          : b == 1 ? d12.add(d34.mul(2f))
+          : b == 2 ? s12.add(s34.mul(4f))
+          : d12.add(d34.mul(8f)).add(m5);
+      y = y.add(bias);
+      if (res != null) {
+        y = y.add(FloatVector.fromArray(S, res, resAt + b * L));
+      }
+      y.max(floor).intoArray(out, outAt + b * L);
+    }
+  }
+}

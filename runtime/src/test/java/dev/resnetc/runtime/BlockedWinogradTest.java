@@ -1,0 +1,156 @@
+package dev.resnetc.runtime;
+
+import static com.google.common.truth.Truth.assertThat;
+import static com.google.common.truth.Truth.assertWithMessage;
+import static dev.resnetc.runtime.Tensors.blocked;
+import static dev.resnetc.runtime.Tensors.random;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Winograd F(4x4, 3x3) over blocked activations against the scalar direct convolution: tiles cut
+ * by the image's edges, strips of 14 tiles that are partial or span images, output channels of
+ * one vector past a 32-channel panel, paddings 0-2, batches taken a few images at a time, two
+ * threads, and every epilogue.
+ */
+class BlockedWinogradTest {
+  private final Random random = new Random(23);
+
+  @BeforeEach
+  void needsSixteenFloatVectors() {
+    assumeTrue(Layout.preferred() == Layout.BLOCKED, "the blocked layout needs AVX-512");
+  }
+
+  @Test
+  void tilesAtImageEdgesAndPartialStrips() {
+    check(new Conv2d(16, 8, 8, 16, 3, 1, 1, 1, 1), 1, true, true, true, 1);
+    check(new Conv2d(32, 13, 13, 48, 3, 1, 1, 1, 1), 1, true, false, true, 2);
+    check(new Conv2d(16, 6, 6, 32, 3, 1, 0, 1, 1), 2, false, false, false, 1);
+    check(new Conv2d(16, 28, 29, 16, 3, 1, 2, 1, 1), 1, true, true, false, 2);
+    check(new Conv2d(48, 5, 3, 32, 3, 1, 1, 1, 1), 1, true, true, true, 1);
+  }
+
+  @Test
+  void stripsSpanImages() {
+    // 9 tiles an image: the first strip of 14 takes one image and part of the next
+    check(new Conv2d(16, 9, 10, 32, 3, 1, 1, 1, 1), 3, true, true, true, 1);
+    check(new Conv2d(16, 9, 10, 32, 3, 1, 1, 1, 1), 3, false, true, true, 2);
+  }
+
+  @Test
+  void resNetShapesAndBatchesAFewImagesAtATime() {
+    Conv2d c = new Conv2d(64, 56, 56, 32, 3, 1, 1, 1, 1);
+    // 196 tiles, 14 whole strips; the transformed input of one image is 1.8 MB, so a batch of
+    // three is taken as two images, then one
+    assertThat(Winograd.positions(4) * 64L * 196 * Float.BYTES * 3)
+        .isGreaterThan(BlockedWinograd.TRANSFORMED_BYTES);
+    check(c, 3, true, true, true, 2);
+    check(new Conv2d(128, 28, 28, 128, 3, 1, 1, 1, 1), 1, true, true, true, 1);
+  }
+
+  @Test
+  void residualMayBeTheOutput() {
+    Conv2d c = new Conv2d(32, 10, 10, 32, 3, 1, 1, 1, 1);
+    int batch = 2, plane = 100;
+    float[] in = random(random, batch * c.inSize());
+    float[] w = random(random, c.weightSize());
+    float[] b = random(random, c.outChannels());
+    float[] res = random(random, batch * c.outSize());
+    float[] expected = new float[res.length];
+    Kernels.conv2d(c, batch, in, 0, w, b, res, 0, true, expected, 0);
+    float[] y = blocked(c.outChannels(), plane, batch, res);
+    Kernels.conv2d(Parallel.of(2), c, batch, blocked(c.inChannels(), plane, batch, in), 0,
+        Kernels.prepare(c, w, ConvWeights.Algorithm.WINOGRAD_4X4, Layout.BLOCKED), b, y, 0,
+        true, y, 0);
+    float[] actual = new float[res.length];
+    Layout.BLOCKED.toNchw(batch, c.outChannels(), plane, y, 0, actual, 0);
+    compare(c, batch, in, w, b, res, expected, actual);
+  }
+
+  @Test
+  void theRuntimeChoosesItForF4x4BetweenBlockedTensors() {
+    Conv2d c = new Conv2d(32, 12, 12, 32, 3, 1, 1, 1, 1);
+    float[] w = new float[c.weightSize()];
+    assertThat(Kernels.prepare(c, w, ConvWeights.Algorithm.WINOGRAD_4X4, Layout.BLOCKED)
+        .algorithm()).isEqualTo(ConvWeights.Algorithm.BLOCKED_WINOGRAD_4X4);
+    assertThat(Kernels.prepare(c, w, ConvWeights.Algorithm.WINOGRAD_2X2, Layout.BLOCKED)
+        .algorithm()).isEqualTo(ConvWeights.Algorithm.BLOCKED);
+    // the stem-like input of 3 channels is not blocked: the direct blocked kernel takes it
+    Conv2d nchwIn = new Conv2d(3, 12, 12, 32, 3, 1, 1, 1, 1);
+    assertThat(Kernels.prepare(nchwIn, new float[nchwIn.weightSize()],
+        ConvWeights.Algorithm.WINOGRAD_4X4, Layout.BLOCKED).algorithm())
+        .isEqualTo(ConvWeights.Algorithm.BLOCKED);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Kernels.prepare(c, w, ConvWeights.Algorithm.BLOCKED_WINOGRAD_4X4, Layout.NCHW));
+    assertThat(e).hasMessageThat().contains("in Layout.BLOCKED");
+    assertThrows(IllegalArgumentException.class, () -> Kernels.prepare(nchwIn,
+        new float[nchwIn.weightSize()], ConvWeights.Algorithm.BLOCKED_WINOGRAD_4X4,
+        Layout.BLOCKED));
+  }
+
+  private void check(Conv2d c, int batch, boolean bias, boolean residual, boolean relu,
+      int threads) {
+    int plane = c.inHeight() * c.inWidth(), outPlane = c.outHeight() * c.outWidth();
+    float[] in = random(random, batch * c.inSize());
+    float[] w = random(random, c.weightSize());
+    float[] b = bias ? random(random, c.outChannels()) : null;
+    int size = batch * c.outSize();
+    float[] res = residual ? random(random, size) : null;
+    float[] expected = new float[size];
+    Kernels.conv2d(c, batch, in, 0, w, b, res, 0, relu, expected, 0);
+    // at offsets, NaN around the output: nothing outside it may be written
+    float[] blockedIn = shifted(5, blocked(c.inChannels(), plane, batch, in));
+    float[] blockedRes = res == null ? null
+        : shifted(3, blocked(c.outChannels(), outPlane, batch, res));
+    float[] out = new float[size + 7 + 4];
+    Arrays.fill(out, Float.NaN);
+    ConvWeights prepared =
+        Kernels.prepare(c, w, ConvWeights.Algorithm.WINOGRAD_4X4, Layout.BLOCKED);
+    assertThat(prepared.algorithm()).isEqualTo(ConvWeights.Algorithm.BLOCKED_WINOGRAD_4X4);
+    Kernels.conv2d(Parallel.of(threads), c, batch, blockedIn, 5, prepared, b, blockedRes, 3,
+        relu, out, 7);
+    assertWithMessage("%s before the output", c).that(Float.isNaN(out[6])).isTrue();
+    assertWithMessage("%s after the output", c).that(Float.isNaN(out[size + 7])).isTrue();
+    float[] actual = new float[size];
+    Layout.BLOCKED.toNchw(batch, c.outChannels(), outPlane, out, 7, actual, 0);
+    compare(c, batch, in, w, b, res, expected, actual);
+  }
+
+  /**
+   * Within F(4x4)'s bound of {@code VectorConvTest}: 1e-4 times the terms,
+   * {@code sum |w x| + |bias| + |residual|}, plus 1e-6.
+   */
+  private static void compare(Conv2d c, int batch, float[] in, float[] w, float[] b,
+      float[] res, float[] expected, float[] actual) {
+    float[] terms = new float[expected.length];
+    Kernels.conv2d(c, batch, abs(in), 0, abs(w), b == null ? null : abs(b),
+        res == null ? null : abs(res), 0, false, terms, 0);
+    for (int i = 0; i < expected.length; i++) {
+      float tolerance = 1e-4f * terms[i] + 1e-6f;
+      if (!(Math.abs(actual[i] - expected[i]) <= tolerance)) {
+        assertWithMessage("%s batch %s at %s", c, batch, i).that(actual[i])
+            .isWithin(tolerance).of(expected[i]);
+      }
+    }
+  }
+
+  private static float[] abs(float[] values) {
+    float[] a = new float[values.length];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = Math.abs(values[i]);
+    }
+    return a;
+  }
+
+  private static float[] shifted(int offset, float[] values) {
+    float[] s = new float[offset + values.length];
+    Arrays.fill(s, 0, offset, Float.NaN);
+    System.arraycopy(values, 0, s, offset, values.length);
+    return s;
+  }
+}
