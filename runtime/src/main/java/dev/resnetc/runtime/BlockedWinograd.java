@@ -31,8 +31,9 @@ final class BlockedWinograd {
   /** Output tile size m of F(m x m, 3x3), and the transformed positions {@code (m+2)^2}. */
   static final int M = 4;
   private static final int XIS = Winograd.positions(M);
-  /** Tiles a micro-kernel call computes: two halves of {@link BlockedConv#HALF}. */
+  /** Tiles a micro-kernel call computes: two halves of {@link BlockedConv#HALF}, or 8. */
   static final int STRIP = 2 * BlockedConv.HALF;
+  static final int SHORT_STRIP = 8;
   /** Bytes of transformed input made at once. */
   static final long TRANSFORMED_BYTES = 4 << 20;
 
@@ -77,6 +78,7 @@ final class BlockedWinograd {
     int outBlocks;
     /** Tiles of the images being computed, their strips, and the floats of one {@code xi}. */
     int tiles;
+    int strip;
     int strips;
     int xiStride;
     /** Floats of one {@code xi}'s weights. */
@@ -97,8 +99,6 @@ final class BlockedWinograd {
       inBlocks = c.inChannels() / L;
       outBlocks = (c.outChannels() + NR - 1) / NR;
       perXi = outBlocks * c.inChannels() * NR;
-      long strip = (long) XIS * c.inChannels() * STRIP * Float.BYTES;
-      chunkStrips = (int) Math.max(1, BlockedConv.CHUNK_BYTES / strip);
     }
 
     /** Images transformed at once, about {@link #TRANSFORMED_BYTES}. */
@@ -109,7 +109,10 @@ final class BlockedWinograd {
 
     void setBatch(int batch, int threads) {
       tiles = batch * tilesPerImage;
-      strips = (tiles + STRIP - 1) / STRIP;
+      strip = stripFor(tiles);
+      strips = (tiles + strip - 1) / strip;
+      long stripBytes = (long) XIS * c.inChannels() * strip * Float.BYTES;
+      chunkStrips = (int) Math.max(1, BlockedConv.CHUNK_BYTES / stripBytes);
       long stride = (long) inBlocks * tiles * L;
       // the last strip's kernel reads up to a strip past the last tile
       long floats = XIS * stride + STRIP * L;
@@ -197,7 +200,7 @@ final class BlockedWinograd {
     int h = c.inHeight(), w = c.inWidth(), p = c.padding();
     int row = w * L;
     float[] in = j.in, v = j.v, half = s.half;
-    for (int tg = st * STRIP, end = Math.min(j.tiles, tg + STRIP); tg < end; tg++) {
+    for (int tg = st * j.strip, end = Math.min(j.tiles, tg + j.strip); tg < end; tg++) {
       int n = tg / j.tilesPerImage, t = tg % j.tilesPerImage;
       int y0 = t / j.tilesX * M - p, x0 = t % j.tilesX * M - p;
       int block = j.inOff + (n * j.inBlocks + cb) * h * w * L;
@@ -248,13 +251,99 @@ final class BlockedWinograd {
     for (int ob = ob0; ob < ob1; ob++) {
       for (int st = s0; st < s1; st++) {
         for (int xi = 0; xi < XIS; xi++) {
-          int first = xi * j.xiStride + st * STRIP * L;
-          BlockedConv.kernel(j.v, first, first + BlockedConv.HALF * L, j.rows, j.w,
-              xi * j.perXi + ob * cin * NR, 0, cin, products, xi * STRIP * NR);
+          int first = xi * j.xiStride + st * j.strip * L;
+          int weights = xi * j.perXi + ob * cin * NR;
+          if (j.strip == STRIP) {
+            BlockedConv.kernel(j.v, first, first + BlockedConv.HALF * L, j.rows, j.w, weights, 0,
+                cin, products, xi * STRIP * NR);
+          } else {
+            kernel8(j.v, first, j.rows, j.w, weights, cin, products, xi * SHORT_STRIP * NR);
+          }
         }
         output(j, st, ob, s);
       }
     }
+  }
+
+  /**
+   * Tiles a kernel call takes for {@code tiles} tiles: 14, unless strips of 8 leave fewer tiles
+   * empty. Alone (`bench/run.sh kernels`, two runs each, one thread), strips of 8 took ResNet's
+   * 3x3 layers at 14x14 (16 tiles) 0.94-1.09 ms instead of 1.45-1.54, and ran those at 56x56 and
+   * 28x28 (196 and 49 tiles) at 0.85-1.23 times the time of strips of 14, within the noise.
+   */
+  static int stripFor(int tiles) {
+    long empty14 = (tiles + STRIP - 1) / STRIP * STRIP - tiles;
+    long empty8 = (tiles + SHORT_STRIP - 1) / SHORT_STRIP * SHORT_STRIP - tiles;
+    return empty8 < empty14 ? SHORT_STRIP : STRIP;
+  }
+
+  /**
+   * The 8 x 32 micro-kernel: rows are the 8 tiles from {@code first + rows[i]}, 16 floats apart;
+   * the column vectors 32 output channels of the weights, {@code [k][NR]} from {@code bOff}.
+   */
+  private static void kernel8(float[] a, int first, int[] rows, float[] b, int bOff, int k,
+      float[] tile, int tileOff) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c30 = c00;
+    FloatVector c31 = c00;
+    FloatVector c40 = c00;
+    FloatVector c41 = c00;
+    FloatVector c50 = c00;
+    FloatVector c51 = c00;
+    FloatVector c60 = c00;
+    FloatVector c61 = c00;
+    FloatVector c70 = c00;
+    FloatVector c71 = c00;
+    for (int i = 0, bi = bOff; i < k; i++, bi += NR) {
+      int a0 = first + rows[i];
+      FloatVector b0 = FloatVector.fromArray(S, b, bi);
+      FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+      FloatVector x = FloatVector.broadcast(S, a[a0]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[a0 + 16]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[a0 + 32]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[a0 + 48]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(S, a[a0 + 64]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, a[a0 + 80]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+      x = FloatVector.broadcast(S, a[a0 + 96]);
+      c60 = x.fma(b0, c60);
+      c61 = x.fma(b1, c61);
+      x = FloatVector.broadcast(S, a[a0 + 112]);
+      c70 = x.fma(b0, c70);
+      c71 = x.fma(b1, c71);
+    }
+    c00.intoArray(tile, tileOff);
+    c01.intoArray(tile, tileOff + L);
+    c10.intoArray(tile, tileOff + NR);
+    c11.intoArray(tile, tileOff + NR + L);
+    c20.intoArray(tile, tileOff + 2 * NR);
+    c21.intoArray(tile, tileOff + 2 * NR + L);
+    c30.intoArray(tile, tileOff + 3 * NR);
+    c31.intoArray(tile, tileOff + 3 * NR + L);
+    c40.intoArray(tile, tileOff + 4 * NR);
+    c41.intoArray(tile, tileOff + 4 * NR + L);
+    c50.intoArray(tile, tileOff + 5 * NR);
+    c51.intoArray(tile, tileOff + 5 * NR + L);
+    c60.intoArray(tile, tileOff + 6 * NR);
+    c61.intoArray(tile, tileOff + 6 * NR + L);
+    c70.intoArray(tile, tileOff + 7 * NR);
+    c71.intoArray(tile, tileOff + 7 * NR + L);
   }
 
   /** {@code Y = A^T M A} of strip {@code st}'s products for output block {@code ob}, stored. */
@@ -263,14 +352,15 @@ final class BlockedWinograd {
     int oh = c.outHeight(), ow = c.outWidth(), plane = oh * ow;
     float[] products = s.products, half = s.half;
     int vectors = Math.min(2, (c.outChannels() - ob * NR) / L);
-    for (int r = 0, tg = st * STRIP; r < STRIP && tg < j.tiles; r++, tg++) {
+    int strip = j.strip;
+    for (int r = 0, tg = st * strip; r < strip && tg < j.tiles; r++, tg++) {
       int n = tg / j.tilesPerImage, t = tg % j.tilesPerImage;
       int y0 = t / j.tilesX * M, x0 = t % j.tilesX * M;
       int rowsLeft = Math.min(M, oh - y0), colsLeft = Math.min(M, ow - x0);
       for (int hv = 0; hv < vectors; hv++) {
         int from = r * NR + hv * L;
         for (int q = 0; q < 6; q++) { // A^T m down the six rows of column q
-          VectorKernels.at4(products, from + q * STRIP * NR, 6 * STRIP * NR, 0f, half, q * L,
+          VectorKernels.at4(products, from + q * strip * NR, 6 * strip * NR, 0f, half, q * L,
               6 * L);
         }
         int channelBlock = 2 * ob + hv;

@@ -135,9 +135,12 @@ final class VectorKernels {
         }
       }
     }
-    if (SIXTEEN_LANES && Layout.preferred() == Layout.BLOCKED) {
-      // blocked F(4x4): 3 x 3 tiles, the middle one whole, the others cut by the image's edges
-      Conv2d c = new Conv2d(L, 9, 10, NR, 3, 1, 1, 1, 1);
+    // blocked F(4x4): 3 x 3 tiles on a strip of 14, the middle one whole, the others cut by the
+    // image's edges; 2 x 2 tiles on a strip of 8
+    Conv2d[] winogradShapes = !(SIXTEEN_LANES && Layout.preferred() == Layout.BLOCKED)
+        ? new Conv2d[0] : new Conv2d[] {new Conv2d(L, 9, 10, NR, 3, 1, 1, 1, 1),
+            new Conv2d(L, 6, 7, NR, 3, 1, 1, 1, 1)};
+    for (Conv2d c : winogradShapes) {
       float[] in = new float[c.inSize()];
       float[] bias = new float[c.outChannels()];
       float[] out = new float[c.outSize()];

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Winograd F(4x4, 3x3) over blocked activations against the scalar direct convolution: tiles cut
- * by the image's edges, strips of 14 tiles that are partial or span images, output channels of
+ * by the image's edges, strips of 14 or 8 tiles that are partial or span images, output channels of
  * one vector past a 32-channel panel, paddings 0-2, batches taken a few images at a time, two
  * threads, and every epilogue.
  */
@@ -33,6 +33,16 @@ class BlockedWinogradTest {
     check(new Conv2d(16, 6, 6, 32, 3, 1, 0, 1, 1), 2, false, false, false, 1);
     check(new Conv2d(16, 28, 29, 16, 3, 1, 2, 1, 1), 1, true, true, false, 2);
     check(new Conv2d(48, 5, 3, 32, 3, 1, 1, 1, 1), 1, true, true, true, 1);
+  }
+
+  @Test
+  void stripsOfEightWhereTheyLeaveFewerTilesEmpty() {
+    // the shapes here run both kernels: 4 and 16 tiles on strips of 8, 9 x 3 and 196 on 14
+    assertThat(BlockedWinograd.stripFor(4)).isEqualTo(8);
+    assertThat(BlockedWinograd.stripFor(16)).isEqualTo(8);
+    assertThat(BlockedWinograd.stripFor(27)).isEqualTo(14);
+    assertThat(BlockedWinograd.stripFor(49)).isEqualTo(14); // 7 empty either way
+    assertThat(BlockedWinograd.stripFor(196)).isEqualTo(14);
   }
 
   @Test
