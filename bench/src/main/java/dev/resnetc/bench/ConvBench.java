@@ -201,9 +201,11 @@ public final class ConvBench implements Callable<Integer> {
       }
     }
     double flop = 2.0 * c.outSize() * (c.weightSize() / c.outChannels());
-    // what the generated code runs on this JVM: CHANNELS only with 16-float vectors
-    Algorithm chosen = KernelPlan.algorithm(c) == Algorithm.CHANNELS
+    // what the generated code runs on this JVM: CHANNELS only with 16-float vectors, and in the
+    // blocked layout the blocked kernels, which Kernels.prepare chooses from the compiler's choice
+    Algorithm compiled = KernelPlan.algorithm(c) == Algorithm.CHANNELS
         ? Kernels.channelsOr(KernelPlan.narrowAlgorithm(c)) : KernelPlan.algorithm(c);
+    Algorithm chosen = Kernels.prepare(c, weight, compiled, Layout.preferred()).algorithm();
     double chosenMillis = 0;
     for (Map.Entry<Algorithm, List<Double>> e : millis.entrySet()) {
       double median = Timings.median(e.getValue().stream().mapToDouble(Double::doubleValue)
