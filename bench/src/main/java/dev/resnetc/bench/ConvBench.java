@@ -179,9 +179,10 @@ public final class ConvBench implements Callable<Integer> {
           prepared.put(a, Kernels.prepare(c, weight, Algorithm.DIRECT, Layout.BLOCKED));
         }
       } else if (a == Algorithm.BLOCKED_WINOGRAD_4X4) {
-        if (Layout.preferred() == Layout.BLOCKED && winograd
-            && Layout.BLOCKED.blocks(c.inChannels()) && Layout.BLOCKED.blocks(c.outChannels())) {
-          prepared.put(a, Kernels.prepare(c, weight, a, Layout.BLOCKED));
+        ConvWeights w = Layout.preferred() == Layout.BLOCKED && winograd
+            ? Kernels.prepare(c, weight, Algorithm.WINOGRAD_4X4, Layout.BLOCKED) : null;
+        if (w != null && w.algorithm() == a) {
+          prepared.put(a, w);
         }
       } else if (!a.winograd() || winograd) {
         prepared.put(a, Kernels.prepare(c, weight, a));

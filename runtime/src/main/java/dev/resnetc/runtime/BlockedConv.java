@@ -62,7 +62,6 @@ final class BlockedConv {
     /** Whether the kernel reads {@code in} itself (1x1, stride 1, whole halves an image). */
     boolean inPlace;
     float[] padded = new float[0];
-    private float[] zeroBias = new float[0];
     /** Per reduction index {@code (ci, ky, kx)}: its offset from a position's first float. */
     int[] deltas = new int[0];
     /** Input channel blocks, phases per dimension, and the floats of one phase plane. */
@@ -150,14 +149,6 @@ final class BlockedConv {
           Math.max(1, (VectorKernels.TASKS_PER_THREAD * threads + chunks - 1) / chunks));
       blocksPerTask = threads == 1 ? channelBlocks : (channelBlocks + want - 1) / want;
       groups = (channelBlocks + blocksPerTask - 1) / blocksPerTask;
-    }
-
-    /** A bias of zeros, for convolutions without one. */
-    float[] zeroBias(int channels) {
-      if (zeroBias.length < channels) {
-        zeroBias = new float[channels];
-      }
-      return zeroBias;
     }
 
     int chunks() {

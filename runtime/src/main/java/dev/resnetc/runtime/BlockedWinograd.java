@@ -89,7 +89,6 @@ final class BlockedWinograd {
     float[] v = new float[0];
     /** Per input channel: its offset in a transformed image from its tile's block. */
     int[] rows = new int[0];
-    private float[] zeroBias = new float[0];
 
     void set(Conv2d c) {
       this.c = c;
@@ -139,13 +138,6 @@ final class BlockedWinograd {
 
     int chunks() {
       return (strips + chunkStrips - 1) / chunkStrips;
-    }
-
-    float[] zeroBias(int channels) {
-      if (zeroBias.length < channels) {
-        zeroBias = new float[channels];
-      }
-      return zeroBias;
     }
 
     @Override

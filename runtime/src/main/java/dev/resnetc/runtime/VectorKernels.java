@@ -263,6 +263,16 @@ final class VectorKernels {
     float[] out;
     int outOff;
 
+    private float[] zeroBias = new float[0];
+
+    /** A bias of zeros, for convolutions without one. */
+    float[] zeroBias(int channels) {
+      if (zeroBias.length < channels) {
+        zeroBias = new float[channels];
+      }
+      return zeroBias;
+    }
+
     /** Lets go of the call's activations, so that an idle job keeps no arena alive. */
     void release() {
       in = null;

@@ -5,6 +5,7 @@ import static com.google.common.truth.Truth.assertWithMessage;
 import static dev.resnetc.runtime.Tensors.blocked;
 import static dev.resnetc.runtime.Tensors.nchw;
 import static dev.resnetc.runtime.Tensors.random;
+import static dev.resnetc.runtime.Tensors.shifted;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -229,12 +230,5 @@ class BlockedConvTest {
             .isWithin(1e-4f * (1 + Math.abs(expected[i]))).of(expected[i]);
       }
     }
-  }
-
-  private static float[] shifted(int offset, float[] values) {
-    float[] s = new float[offset + values.length];
-    Arrays.fill(s, 0, offset, Float.NaN);
-    System.arraycopy(values, 0, s, offset, values.length);
-    return s;
   }
 }

@@ -2,8 +2,10 @@ package dev.resnetc.runtime;
 
 import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
+import static dev.resnetc.runtime.Tensors.abs;
 import static dev.resnetc.runtime.Tensors.blocked;
 import static dev.resnetc.runtime.Tensors.random;
+import static dev.resnetc.runtime.Tensors.shifted;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -147,20 +149,5 @@ class BlockedWinogradTest {
             .isWithin(tolerance).of(expected[i]);
       }
     }
-  }
-
-  private static float[] abs(float[] values) {
-    float[] a = new float[values.length];
-    for (int i = 0; i < a.length; i++) {
-      a[i] = Math.abs(values[i]);
-    }
-    return a;
-  }
-
-  private static float[] shifted(int offset, float[] values) {
-    float[] s = new float[offset + values.length];
-    Arrays.fill(s, 0, offset, Float.NaN);
-    System.arraycopy(values, 0, s, offset, values.length);
-    return s;
   }
 }

@@ -42,6 +42,23 @@ final class Tensors {
     }
   }
 
+  /** The absolute values of {@code values}. */
+  static float[] abs(float[] values) {
+    float[] a = new float[values.length];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = Math.abs(values[i]);
+    }
+    return a;
+  }
+
+  /** {@code values} after {@code offset} NaNs: nothing may read or write before them. */
+  static float[] shifted(int offset, float[] values) {
+    float[] s = new float[offset + values.length];
+    java.util.Arrays.fill(s, 0, offset, Float.NaN);
+    System.arraycopy(values, 0, s, offset, values.length);
+    return s;
+  }
+
   /** {@code nchw} ({@code batch} images of {@code channels x plane}) in the blocked layout. */
   static float[] blocked(int channels, int plane, int batch, float[] nchw) {
     float[] b = new float[nchw.length];

@@ -2,6 +2,7 @@ package dev.resnetc.runtime;
 
 import static com.google.common.truth.Truth.assertThat;
 import static com.google.common.truth.Truth.assertWithMessage;
+import static dev.resnetc.runtime.Tensors.abs;
 import static dev.resnetc.runtime.Tensors.random;
 
 import java.nio.charset.StandardCharsets;
@@ -122,14 +123,6 @@ class VectorConvTest {
           .isWithin(tolerance).of(expected[i]);
     }
     assertThat(Float.isNaN(actual[0])).isTrue();
-  }
-
-  private static float[] abs(float[] values) {
-    float[] a = new float[values.length];
-    for (int i = 0; i < a.length; i++) {
-      a[i] = Math.abs(values[i]);
-    }
-    return a;
   }
 
   @Test
