@@ -80,8 +80,8 @@ final class VectorKernels {
    * network's first weights are prepared, so the compilation overlaps the rest of the loading
    * instead of slowing the first {@code forward}, which would otherwise run the Vector API
    * interpreted. Each kernel reaches C2 only after some 15000 calls and loop turns run boxed, so
-   * the kernels of the preferred layout go first: with blocked tensors, the NCHW ones (unused
-   * there, but kept warm for networks that ask for that layout) come last.
+   * the kernels of the preferred layout go first: with blocked tensors, the NCHW ones come last
+   * (ResNets run none of them there; layers whose channels do not fill blocks of 16 do).
    */
   private static void warmUp() {
     Parallel one = Parallel.of(1);
