@@ -79,25 +79,10 @@ final class VectorKernels {
    * ({@link VectorLayers}), until the JIT has compiled the kernels. This class is loaded when a
    * network's first weights are prepared, so the compilation overlaps the rest of the loading
    * instead of slowing the first {@code forward}, which would otherwise run the Vector API
-   * interpreted. Each kernel reaches C2 only after some 15000 calls and loop turns run boxed, so
-   * the kernels of the preferred layout go first: with blocked tensors, the NCHW ones come last
-   * (ResNets run none of them there; layers whose channels do not fill blocks of 16 do).
+   * interpreted.
    */
   private static void warmUp() {
     Parallel one = Parallel.of(1);
-    if (Layout.preferred() == Layout.BLOCKED) { // the kernels a forward call runs first
-      warmUpBlocked(one);
-      warmUpLayers(one);
-      warmUpNchw(one);
-    } else {
-      warmUpNchw(one);
-      warmUpBlocked(one);
-      warmUpLayers(one);
-    }
-  }
-
-  /** The NCHW convolutions: Winograd, pointwise, im2col, from phase planes, 1x1/2. */
-  private static void warmUpNchw(Parallel one) {
     int wide = MIN_DIRECT_WIDTH;
     Conv2d[] shapes = {
         // Winograd, both tile sizes: whole and partial tiles, more than 8 tiles a column block
@@ -128,14 +113,9 @@ final class VectorKernels {
         }
       }
     }
-  }
-
-  /** The kernels that read by channel or blocked tensors (16-float vectors only). */
-  private static void warmUpBlocked(Parallel one) {
-    // The blocked kernel read in place and from NCHW, or byChannel read in place and packed where
-    // tensors are NCHW. Only with 16-float vectors, where generated networks run them
-    // (Kernels.channelsOr, Layout.preferred): C2 compiles one method at a time, and on AVX2 these
-    // would delay the rest.
+    // byChannel read in place and packed; the blocked kernel read in place and from NCHW. Only
+    // with 16-float vectors, where generated networks run them (Kernels.channelsOr,
+    // Layout.preferred): C2 compiles one method at a time, and on AVX2 these would delay the rest.
     Conv2d[] channelShapes = !SIXTEEN_LANES ? new Conv2d[0] : new Conv2d[] {
         new Conv2d(16, 7, 7, NR, 1, 1, 0, 1, 1), new Conv2d(3, 9, 9, NR, 3, 2, 1, 1, 1)};
     for (Conv2d c : channelShapes) {
@@ -149,10 +129,9 @@ final class VectorKernels {
         forgetBuffers(i);
         float[] r = residual(i, res);
         boolean relu = relu(i);
-        if (blocked) { // byChannel runs on NCHW tensors only (Kernels.convolveNchw)
+        byChannel(one, c, 1, in, 0, w, bias, r, 0, relu, out, 0);
+        if (blocked) {
           BlockedConv.conv(one, c, 1, in, 0, w, bias, r, 0, relu, out, 0);
-        } else {
-          byChannel(one, c, 1, in, 0, w, bias, r, 0, relu, out, 0);
         }
       }
     }
@@ -172,6 +151,7 @@ final class VectorKernels {
         BlockedWinograd.conv(one, c, 1, in, 0, w, bias, residual(i, res), 0, relu(i), out, 0);
       }
     }
+    warmUpLayers(one);
   }
 
   /**
