@@ -2,6 +2,7 @@ package dev.resnetc.runtime;
 
 import static com.google.common.truth.Truth.assertWithMessage;
 
+import java.util.Arrays;
 import java.util.Random;
 
 /** Test helpers: seeded random tensors and tolerance-based comparison against double references. */
@@ -20,7 +21,7 @@ final class Tensors {
 
   static float[] filled(int length, float value) {
     float[] values = new float[length];
-    java.util.Arrays.fill(values, value);
+    Arrays.fill(values, value);
     return values;
   }
 
@@ -54,7 +55,7 @@ final class Tensors {
   /** {@code values} after {@code offset} NaNs: nothing may read or write before them. */
   static float[] shifted(int offset, float[] values) {
     float[] s = new float[offset + values.length];
-    java.util.Arrays.fill(s, 0, offset, Float.NaN);
+    Arrays.fill(s, 0, offset, Float.NaN);
     System.arraycopy(values, 0, s, offset, values.length);
     return s;
   }
