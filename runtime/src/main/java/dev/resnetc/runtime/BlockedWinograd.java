@@ -273,7 +273,7 @@ final class BlockedWinograd {
    * The 8 x 32 micro-kernel: rows are the 8 tiles from {@code first + rows[i]}, 16 floats apart;
    * the column vectors 32 output channels of the weights, {@code [k][NR]} from {@code bOff}.
    */
-  private static void kernel8(float[] a, int first, int[] rows, float[] b, int bOff, int k,
+  static void kernel8(float[] a, int first, int[] rows, float[] b, int bOff, int k,
       float[] tile, int tileOff) {
     FloatVector c00 = FloatVector.zero(S);
     FloatVector c01 = c00;

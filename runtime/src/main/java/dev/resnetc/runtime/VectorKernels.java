@@ -75,14 +75,110 @@ final class VectorKernels {
   }
 
   /**
-   * Runs small convolutions of each kind, then small poolings, dense layers and softmaxes
-   * ({@link VectorLayers}), until the JIT has compiled the kernels. This class is loaded when a
-   * network's first weights are prepared, so the compilation overlaps the rest of the loading
-   * instead of slowing the first {@code forward}, which would otherwise run the Vector API
-   * interpreted.
+   * Runs small calls of each kernel, with each kind of epilogue, until the JIT has compiled them.
+   * This class is loaded when a generated network's class is (its layout is
+   * {@link Layout#preferred}), so the compilation overlaps the loading of the weights instead of
+   * slowing the first {@code forward}, which would otherwise run the Vector API boxed: a kernel
+   * reaches C2 only after some 15000 calls and loop turns, each boxed until then. So the kernels
+   * of the preferred layout go first, in the order a forward call meets them, each with the
+   * smallest work per call that still runs every path of its code.
    */
   private static void warmUp() {
+    profileOperations();
     Parallel one = Parallel.of(1);
+    if (SIXTEEN_LANES && Layout.preferred() == Layout.BLOCKED) {
+      warmUpBlocked(one);
+    }
+    warmUpNchw(one);
+    warmUpLayers(one);
+  }
+
+  /**
+   * Runs every Vector API operation the kernels use, boxed, before any kernel, so that the API's
+   * shared methods have seen every operator class before C2 compiles them for the boxed code.
+   * Without it, with the blocked kernels warmed first, a later operator's class trapped in one
+   * of them ({@code VectorOperators.opKind} in {@code lanewiseTemplate}); every later compile
+   * that inlined it kept a class check with a throw there, and the vectors of F(4x4)'s
+   * transforms boxed, for good: 1.6 MB allocated per resnet20 call in 2 JVMs of 14, none of 28
+   * with it.
+   */
+  private static void profileOperations() {
+    float[] a = new float[2 * L];
+    FloatVector u = FloatVector.broadcast(S, 1f);
+    for (int i = 0; i < 3000; i++) {
+      FloatVector v = FloatVector.fromArray(S, a, 0);
+      v = v.add(u).sub(u).mul(u).mul(0.5f).div(2f).max(u).max(0f).min(u).fma(u, v).add(0f);
+      v = v.lanewise(VectorOperators.EXP).sqrt().sub(1f).neg().abs();
+      a[L] = v.reduceLanes(VectorOperators.ADD) + v.reduceLanes(VectorOperators.MAX);
+      v.intoArray(a, 0);
+      FloatVector.zero(S).intoArray(a, L);
+    }
+  }
+
+  /**
+   * The blocked layout's kernels. First the two micro-kernels, called directly with reductions
+   * of one or four: the cheapest calls that run all their code (6000 of them took 150-170 ms
+   * boxed, where a whole layer's call takes 50 us to 2 ms). Then every kind of layer on its
+   * smallest shapes, in turn, so that C2 compiles each method from a profile that holds all of
+   * its paths; the costlier shapes only every few rounds.
+   */
+  private static void warmUpBlocked(Parallel one) {
+    float[] a = new float[2 * 8 * L];
+    int[] rows = new int[4];
+    float[] b = new float[4 * NR];
+    float[] tile = new float[2 * BlockedConv.HALF * NR];
+    for (int i = 0; i < 6000; i++) {
+      int k = i % 16 == 0 ? 4 : 1;
+      BlockedConv.kernel(a, 0, BlockedConv.HALF * L, rows, b, 0, 0, k, tile, 0);
+      BlockedWinograd.kernel8(a, 0, rows, b, 0, k, tile, 0);
+    }
+    Conv2d[] direct = {
+        new Conv2d(1, 1, 7, NR, 1, 1, 0, 1, 1), // from an NCHW image, one half
+        new Conv2d(3, 2, 14, L, 3, 2, 1, 1, 1), // a stem: strided, padded, one output block
+        new Conv2d(L, 1, 7, NR, 1, 1, 0, 1, 1), // 1x1, read in place
+        new Conv2d(L, 2, 14, NR, 1, 2, 0, 1, 1), // a 1x1/2 projection
+        new Conv2d(L, 2, 14, NR, 3, 2, 1, 1, 1), // 3x3/2 from phase planes: every 8th round
+        new Conv2d(L, 4, 4, NR, 3, 1, 1, 1, 1), // F(4x4), one tile, a strip of 8: every 4th
+        new Conv2d(L, 8, 28, NR, 3, 1, 1, 1, 1)}; // 14 tiles, a strip of 14: every 16th
+    int[] every = {1, 1, 1, 1, 8, 4, 16};
+    float[][] w = new float[direct.length][];
+    int size = 0;
+    for (int s = 0; s < direct.length; s++) {
+      Conv2d c = direct[s];
+      float[] zeros = new float[c.weightSize()];
+      w[s] = BlockedWinograd.applies(c) ? BlockedWinograd.transformWeights(c, zeros)
+          : packByChannel(c, zeros);
+      size = Math.max(size, Math.max(c.inSize(), c.outSize()));
+    }
+    float[] in = new float[size];
+    float[] res = new float[size];
+    float[] out = new float[size];
+    float[] bias = new float[NR];
+    Pool2d pool = new Pool2d(L, 3, 3, 3, 2, 1);
+    for (int i = 0; i < 1500; i++) {
+      forgetBuffers(i);
+      float[] r = residual(i, res);
+      boolean relu = relu(i);
+      for (int s = 0; s < direct.length; s++) {
+        if (i % every[s] != 0) {
+          continue;
+        }
+        if (BlockedWinograd.applies(direct[s])) {
+          BlockedWinograd.conv(one, direct[s], 1, in, 0, w[s], bias, r, 0, relu, out, 0);
+        } else {
+          BlockedConv.conv(one, direct[s], 1, in, 0, w[s], bias, r, 0, relu, out, 0);
+        }
+      }
+      VectorLayers.blockedPool(one, pool, true, 1, in, 0, out, 0);
+    }
+  }
+
+  /**
+   * The NCHW convolutions: Winograd, pointwise, im2col, from phase planes, a 1x1/2 projection,
+   * and (with 16-float vectors, where generated networks run it: Kernels.channelsOr) byChannel
+   * read in place and packed.
+   */
+  private static void warmUpNchw(Parallel one) {
     int wide = MIN_DIRECT_WIDTH;
     Conv2d[] shapes = {
         // Winograd, both tile sizes: whole and partial tiles, more than 8 tiles a column block
@@ -113,9 +209,6 @@ final class VectorKernels {
         }
       }
     }
-    // byChannel read in place and packed; the blocked kernel read in place and from NCHW. Only
-    // with 16-float vectors, where generated networks run them (Kernels.channelsOr,
-    // Layout.preferred): C2 compiles one method at a time, and on AVX2 these would delay the rest.
     Conv2d[] channelShapes = !SIXTEEN_LANES ? new Conv2d[0] : new Conv2d[] {
         new Conv2d(16, 7, 7, NR, 1, 1, 0, 1, 1), new Conv2d(3, 9, 9, NR, 3, 2, 1, 1, 1)};
     for (Conv2d c : channelShapes) {
@@ -124,34 +217,11 @@ final class VectorKernels {
       float[] out = new float[c.outSize()];
       float[] res = new float[c.outSize()];
       float[] w = packByChannel(c, new float[c.weightSize()]);
-      boolean blocked = Layout.preferred() == Layout.BLOCKED;
       for (int i = 0; i < 2000; i++) {
         forgetBuffers(i);
-        float[] r = residual(i, res);
-        boolean relu = relu(i);
-        byChannel(one, c, 1, in, 0, w, bias, r, 0, relu, out, 0);
-        if (blocked) {
-          BlockedConv.conv(one, c, 1, in, 0, w, bias, r, 0, relu, out, 0);
-        }
+        byChannel(one, c, 1, in, 0, w, bias, residual(i, res), 0, relu(i), out, 0);
       }
     }
-    // blocked F(4x4): 3 x 3 tiles on a strip of 14, the middle one whole, the others cut by the
-    // image's edges; 2 x 2 tiles on a strip of 8
-    Conv2d[] winogradShapes = !(SIXTEEN_LANES && Layout.preferred() == Layout.BLOCKED)
-        ? new Conv2d[0] : new Conv2d[] {new Conv2d(L, 9, 10, NR, 3, 1, 1, 1, 1),
-            new Conv2d(L, 6, 7, NR, 3, 1, 1, 1, 1)};
-    for (Conv2d c : winogradShapes) {
-      float[] in = new float[c.inSize()];
-      float[] bias = new float[c.outChannels()];
-      float[] out = new float[c.outSize()];
-      float[] res = new float[c.outSize()];
-      float[] w = BlockedWinograd.transformWeights(c, new float[c.weightSize()]);
-      for (int i = 0; i < 2000; i++) {
-        forgetBuffers(i);
-        BlockedWinograd.conv(one, c, 1, in, 0, w, bias, residual(i, res), 0, relu(i), out, 0);
-      }
-    }
-    warmUpLayers(one);
   }
 
   /**
