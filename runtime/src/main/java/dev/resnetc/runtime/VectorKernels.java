@@ -94,21 +94,20 @@ final class VectorKernels {
   }
 
   /**
-   * Runs every Vector API operation the kernels use, boxed, before any kernel, so that the API's
-   * shared methods have seen every operator class before C2 compiles them for the boxed code.
-   * Without it, with the blocked kernels warmed first, a later operator's class trapped in one
-   * of them ({@code VectorOperators.opKind} in {@code lanewiseTemplate}); every later compile
-   * that inlined it kept a class check with a throw there, and the vectors of F(4x4)'s
-   * transforms boxed, for good: 1.6 MB allocated per resnet20 call in 2 JVMs of 14, none of 28
-   * with it.
+   * Runs every lanewise operator and reduction the kernels use, boxed, before any kernel, so that
+   * the API's shared methods have seen every operator class before C2 compiles them for the
+   * boxed code. Without it, with the blocked kernels warmed first, a later operator's class
+   * trapped in one of them ({@code VectorOperators.opKind} in {@code lanewiseTemplate}); every
+   * later compile that inlined it kept a class check with a throw there, and the vectors of
+   * F(4x4)'s transforms boxed, for good: 1.6 MB allocated per resnet20 call in 2 JVMs of 14,
+   * none of 40 (the last 12 with this loop as it is).
    */
   private static void profileOperations() {
     float[] a = new float[2 * L];
     FloatVector u = FloatVector.broadcast(S, 1f);
     for (int i = 0; i < 3000; i++) {
       FloatVector v = FloatVector.fromArray(S, a, 0);
-      v = v.add(u).sub(u).mul(u).mul(0.5f).div(2f).max(u).max(0f).min(u).fma(u, v).add(0f);
-      v = v.lanewise(VectorOperators.EXP).sqrt().sub(1f).neg().abs();
+      v = v.add(u).sub(u).mul(u).mul(0.5f).div(2f).max(u).max(0f).fma(u, v).add(0f).sub(1f);
       a[L] = v.reduceLanes(VectorOperators.ADD) + v.reduceLanes(VectorOperators.MAX);
       v.intoArray(a, 0);
       FloatVector.zero(S).intoArray(a, L);
