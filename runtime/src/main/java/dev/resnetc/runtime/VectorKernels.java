@@ -140,13 +140,14 @@ final class VectorKernels {
         new Conv2d(L, 4, 4, NR, 3, 1, 1, 1, 1), // F(4x4), one tile, a strip of 8: every 4th
         new Conv2d(L, 8, 28, NR, 3, 1, 1, 1, 1)}; // 14 tiles, a strip of 14: every 16th
     int[] every = {1, 1, 1, 1, 8, 4, 16};
+    boolean[] winograd = new boolean[direct.length];
     float[][] w = new float[direct.length][];
     int size = 0;
     for (int s = 0; s < direct.length; s++) {
       Conv2d c = direct[s];
       float[] zeros = new float[c.weightSize()];
-      w[s] = BlockedWinograd.applies(c) ? BlockedWinograd.transformWeights(c, zeros)
-          : packByChannel(c, zeros);
+      winograd[s] = BlockedWinograd.applies(c);
+      w[s] = winograd[s] ? BlockedWinograd.transformWeights(c, zeros) : packByChannel(c, zeros);
       size = Math.max(size, Math.max(c.inSize(), c.outSize()));
     }
     float[] in = new float[size];
@@ -162,7 +163,7 @@ final class VectorKernels {
         if (i % every[s] != 0) {
           continue;
         }
-        if (BlockedWinograd.applies(direct[s])) {
+        if (winograd[s]) {
           BlockedWinograd.conv(one, direct[s], 1, in, 0, w[s], bias, r, 0, relu, out, 0);
         } else {
           BlockedConv.conv(one, direct[s], 1, in, 0, w[s], bias, r, 0, relu, out, 0);
