@@ -188,29 +188,38 @@ final class BlockedWinograd {
 
   /** {@code V = B^T d B} of the tiles of strip {@code st} in input channel block {@code cb}. */
   private static void input(Job j, int st, int cb, Scratch s) {
+    for (int tg = st * j.strip, end = Math.min(j.tiles, tg + j.strip); tg < end; tg++) {
+      inputTile(j, tg, cb, s);
+    }
+  }
+
+  /**
+   * {@code V = B^T d B} of tile {@code tg} in channel block {@code cb}. A method of its own, as
+   * {@link #outputTile} is, so that the warm-up's calls get C2 to compile it: as the body of
+   * {@link #input}'s loop, the first forward had C2 compile it again for that loop alone (60-110
+   * ms of C2's time in a fresh JVM, ahead of the kernels the forward waited for).
+   */
+  private static void inputTile(Job j, int tg, int cb, Scratch s) {
     Conv2d c = j.c;
     int h = c.inHeight(), w = c.inWidth(), p = c.padding();
-    int row = w * L;
-    float[] in = j.in, v = j.v, half = s.half;
-    for (int tg = st * j.strip, end = Math.min(j.tiles, tg + j.strip); tg < end; tg++) {
-      int n = tg / j.tilesPerImage, t = tg % j.tilesPerImage;
-      int y0 = t / j.tilesX * M - p, x0 = t % j.tilesX * M - p;
-      int block = j.inOff + (n * j.inBlocks + cb) * h * w * L;
-      float[] src = in;
-      int from = block + (y0 * w + x0) * L, step = row;
-      if (y0 < 0 || x0 < 0 || y0 + 6 > h || x0 + 6 > w) {
-        edgePatch(in, block, h, w, y0, x0, s.patch);
-        src = s.patch;
-        from = 0;
-        step = 6 * L;
-      }
-      for (int q = 0; q < 6; q++) { // B^T d down the six rows of column q
-        VectorKernels.bt4(src, from + q * L, step, half, q * L, 6 * L);
-      }
-      int at = (cb * j.tiles + tg) * L;
-      for (int i = 0; i < 6; i++) { // then across the six columns of row i
-        VectorKernels.bt4(half, i * 6 * L, L, v, at + 6 * i * j.xiStride, j.xiStride);
-      }
+    float[] in = j.in, half = s.half;
+    int n = tg / j.tilesPerImage, t = tg % j.tilesPerImage;
+    int y0 = t / j.tilesX * M - p, x0 = t % j.tilesX * M - p;
+    int block = j.inOff + (n * j.inBlocks + cb) * h * w * L;
+    float[] src = in;
+    int from = block + (y0 * w + x0) * L, step = w * L;
+    if (y0 < 0 || x0 < 0 || y0 + 6 > h || x0 + 6 > w) {
+      edgePatch(in, block, h, w, y0, x0, s.patch);
+      src = s.patch;
+      from = 0;
+      step = 6 * L;
+    }
+    for (int q = 0; q < 6; q++) { // B^T d down the six rows of column q
+      VectorKernels.bt4(src, from + q * L, step, half, q * L, 6 * L);
+    }
+    int at = (cb * j.tiles + tg) * L;
+    for (int i = 0; i < 6; i++) { // then across the six columns of row i
+      VectorKernels.bt4(half, i * 6 * L, L, j.v, at + 6 * i * j.xiStride, j.xiStride);
     }
   }
 
@@ -340,27 +349,32 @@ final class BlockedWinograd {
 
   /** {@code Y = A^T M A} of strip {@code st}'s products for output block {@code ob}, stored. */
   private static void output(Job j, int st, int ob, Scratch s) {
+    int vectors = Math.min(2, (j.c.outChannels() - ob * NR) / L);
+    for (int r = 0, tg = st * j.strip; r < j.strip && tg < j.tiles; r++, tg++) {
+      outputTile(j, r, tg, ob, vectors, s);
+    }
+  }
+
+  /** {@code Y = A^T M A} of tile {@code tg}, the strip's {@code r}-th, output block {@code ob}. */
+  private static void outputTile(Job j, int r, int tg, int ob, int vectors, Scratch s) {
     Conv2d c = j.c;
     int oh = c.outHeight(), ow = c.outWidth(), plane = oh * ow;
     float[] products = s.products, half = s.half;
-    int vectors = Math.min(2, (c.outChannels() - ob * NR) / L);
     int strip = j.strip;
-    for (int r = 0, tg = st * strip; r < strip && tg < j.tiles; r++, tg++) {
-      int n = tg / j.tilesPerImage, t = tg % j.tilesPerImage;
-      int y0 = t / j.tilesX * M, x0 = t % j.tilesX * M;
-      int rowsLeft = Math.min(M, oh - y0), colsLeft = Math.min(M, ow - x0);
-      for (int hv = 0; hv < vectors; hv++) {
-        int from = r * NR + hv * L;
-        for (int q = 0; q < 6; q++) { // A^T m down the six rows of column q
-          VectorKernels.at4(products, from + q * strip * NR, 6 * strip * NR, 0f, half, q * L,
-              6 * L);
-        }
-        int channelBlock = 2 * ob + hv;
-        int at = (n * c.outChannels() / L + channelBlock) * plane * L + (y0 * ow + x0) * L;
-        FloatVector bias = FloatVector.fromArray(S, j.bias, channelBlock * L);
-        for (int a = 0; a < rowsLeft; a++) { // then across the six columns of each output row
-          store(j, half, a * 6 * L, bias, at + a * ow * L, colsLeft);
-        }
+    int n = tg / j.tilesPerImage, t = tg % j.tilesPerImage;
+    int y0 = t / j.tilesX * M, x0 = t % j.tilesX * M;
+    int rowsLeft = Math.min(M, oh - y0), colsLeft = Math.min(M, ow - x0);
+    for (int hv = 0; hv < vectors; hv++) {
+      int from = r * NR + hv * L;
+      for (int q = 0; q < 6; q++) { // A^T m down the six rows of column q
+        VectorKernels.at4(products, from + q * strip * NR, 6 * strip * NR, 0f, half, q * L,
+            6 * L);
+      }
+      int channelBlock = 2 * ob + hv;
+      int at = (n * c.outChannels() / L + channelBlock) * plane * L + (y0 * ow + x0) * L;
+      FloatVector bias = FloatVector.fromArray(S, j.bias, channelBlock * L);
+      for (int a = 0; a < rowsLeft; a++) { // then across the six columns of each output row
+        store(j, half, a * 6 * L, bias, at + a * ow * L, colsLeft);
       }
     }
   }

@@ -140,27 +140,38 @@ final class VectorLayers {
   /** Channel blocks {@code [from, to)} of a blocked max pooling. */
   private static void blockedMaxPool(LayerJob j, int from, int to) {
     Pool2d p = j.pool;
-    int h = p.inHeight(), w = p.inWidth(), k = p.kernel(), s = p.stride(), pad = p.padding();
+    int h = p.inHeight(), w = p.inWidth();
     int oh = p.outHeight(), ow = p.outWidth();
+    for (int unit = from; unit < to; unit++) {
+      for (int oy = 0; oy < oh; oy++) {
+        maxPoolRow(j, j.inOff + unit * h * w * L, oy, j.outOff + (unit * oh + oy) * ow * L);
+      }
+    }
+  }
+
+  /**
+   * Output row {@code oy} of a channel block at {@code inBase}, stored from {@code outAt}. A
+   * method of its own, so that the warm-up's calls get C2 to compile it: as the body of
+   * {@link #blockedMaxPool}'s loops, the stem's pooling in the first forward had C2 compile them
+   * again for that call (on-stack replacement).
+   */
+  private static void maxPoolRow(LayerJob j, int inBase, int oy, int outAt) {
+    Pool2d p = j.pool;
+    int h = p.inHeight(), w = p.inWidth(), k = p.kernel(), s = p.stride(), pad = p.padding();
+    int ow = p.outWidth();
     float[] in = j.in;
     float[] out = j.out;
-    for (int unit = from; unit < to; unit++) {
-      int inBase = j.inOff + unit * h * w * L;
-      int outAt = j.outOff + unit * oh * ow * L;
-      for (int oy = 0; oy < oh; oy++) {
-        int y0 = oy * s - pad;
-        int kyLo = Math.max(0, -y0), kyHi = Math.min(k, h - y0);
-        for (int ox = 0; ox < ow; ox++, outAt += L) {
-          int x0 = ox * s - pad;
-          int kxLo = Math.max(0, -x0), kxHi = Math.min(k, w - x0);
-          FloatVector.broadcast(S, Float.NEGATIVE_INFINITY).intoArray(out, outAt);
-          for (int ky = kyLo; ky < kyHi; ky++) {
-            int row = inBase + ((y0 + ky) * w + x0) * L;
-            for (int kx = kxLo; kx < kxHi; kx++) {
-              FloatVector.fromArray(S, out, outAt).max(FloatVector.fromArray(S, in, row + kx * L))
-                  .intoArray(out, outAt);
-            }
-          }
+    int y0 = oy * s - pad;
+    int kyLo = Math.max(0, -y0), kyHi = Math.min(k, h - y0);
+    for (int ox = 0; ox < ow; ox++, outAt += L) {
+      int x0 = ox * s - pad;
+      int kxLo = Math.max(0, -x0), kxHi = Math.min(k, w - x0);
+      FloatVector.broadcast(S, Float.NEGATIVE_INFINITY).intoArray(out, outAt);
+      for (int ky = kyLo; ky < kyHi; ky++) {
+        int row = inBase + ((y0 + ky) * w + x0) * L;
+        for (int kx = kxLo; kx < kxHi; kx++) {
+          FloatVector.fromArray(S, out, outAt).max(FloatVector.fromArray(S, in, row + kx * L))
+              .intoArray(out, outAt);
         }
       }
     }
