@@ -31,8 +31,9 @@ public final class Kernels {
    * Waits until the kernels' warm-up is over. With the Vector API, the kernels' first use (a
    * generated network's class being initialized, or weights prepared) starts a thread that runs
    * small calls of each kernel this machine's networks run, with each kind of epilogue, until the
-   * JIT has compiled them (this method starts it too, if nothing did yet); while it runs, the machine has a core less and its caches are shared, so
-   * on two cores a convolution took up to twice as long.
+   * JIT has compiled them (this method starts it too, if nothing did yet); while it runs, the
+   * machine has a core less and its caches are shared, so on two cores a convolution took up to
+   * twice as long.
    * A service can call this before it reports ready, and a benchmark before it starts the clock.
    * Returns at once on the scalar path, which has no warm-up.
    *

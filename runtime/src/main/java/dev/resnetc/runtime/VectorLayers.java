@@ -179,8 +179,9 @@ final class VectorLayers {
 
   /**
    * Channel blocks {@code [from, to)} of a blocked average pooling (padding counted):
-   * {@link #blockedMaxPool}'s loops with a sum, written out twice because a vector chosen
-   * between {@code max} and {@code add} inside the loop would be merged from two branches.
+   * the loops of {@link #blockedMaxPool} and {@link #maxPoolRow} with a sum, written out twice
+   * because a vector chosen between {@code max} and {@code add} inside the loop would be merged
+   * from two branches.
    */
   private static void blockedAvgPool(LayerJob j, int from, int to) {
     Pool2d p = j.pool;
