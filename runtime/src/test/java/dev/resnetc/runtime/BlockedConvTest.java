@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * Convolutions over blocked activations against the scalar NCHW kernel, through
  * {@link Layout#fromNchw} and {@link Layout#toNchw}: 1x1 layers read in place and through the
  * padded copy, 3x3 with strides and dilation, the stem from an NCHW input, output rows around
- * the 7-position halves, channel counts of one and two blocks past each 32-channel panel, the
+ * the 7-position halves (a lone one too), channel counts of one and two blocks past each 32-channel panel, the
  * epilogue with a residual (also in place), and the convolutions that go through NCHW copies.
  */
 class BlockedConvTest {
@@ -98,6 +98,21 @@ class BlockedConvTest {
   void longReductionsOnSmallImages() {
     check(new Conv2d(512, 7, 7, 64, 3, 1, 1, 1, 1), 1, true, true, true, 2);
     check(new Conv2d(1024, 7, 7, 32, 1, 1, 0, 1, 1), 2, true, false, true, 1);
+  }
+
+  @Test
+  void aLoneHalfAtAnOddNumberOfHalves() {
+    // 7x7 at batch 1 and 3: 7 and 21 halves, the last one computed alone (kernelHalf), in
+    // place and through the padded copy, one, two and three blocks of output channels
+    for (int batch : new int[] {1, 3}) {
+      for (int cout : new int[] {16, 32, 48}) {
+        check(new Conv2d(32, 7, 7, cout, 1, 1, 0, 1, 1), batch, true, true, true, 1);
+        check(new Conv2d(16, 7, 7, cout, 3, 1, 1, 1, 1), batch, true, false, true, 2);
+        check(new Conv2d(32, 14, 14, cout, 1, 2, 0, 1, 1), batch, false, true, false, 2);
+      }
+    }
+    // one row of 3 positions: a lone half that is not full
+    check(new Conv2d(16, 1, 3, 32, 1, 1, 0, 1, 1), 1, true, true, true, 1);
   }
 
   @Test
