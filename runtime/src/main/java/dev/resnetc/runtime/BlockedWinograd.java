@@ -251,10 +251,15 @@ final class BlockedWinograd {
     float[] products = s.products;
     for (int ob = ob0; ob < ob1; ob++) {
       for (int st = s0; st < s1; st++) {
+        // a last strip of at most 7 tiles (49 at 28x28 and batch 1: 3 strips of 14 and 7)
+        boolean loneHalf = st * j.strip + BlockedConv.HALF >= j.tiles;
         for (int xi = 0; xi < XIS; xi++) {
           int first = xi * j.xiStride + st * j.strip * L;
           int weights = xi * j.perXi + ob * cin * NR;
-          if (j.strip == STRIP) {
+          if (j.strip == STRIP && loneHalf) {
+            BlockedConv.kernelHalf(j.v, first, j.rows, j.w, weights, 0, cin, products,
+                xi * STRIP * NR);
+          } else if (j.strip == STRIP) {
             BlockedConv.kernel(j.v, first, first + BlockedConv.HALF * L, j.rows, j.w, weights, 0,
                 cin, products, xi * STRIP * NR);
           } else {
