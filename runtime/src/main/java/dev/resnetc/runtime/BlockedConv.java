@@ -59,6 +59,8 @@ final class BlockedConv {
     int batch;
     /** The first phase copies the input into {@code padded}; the second computes. */
     boolean copying;
+    /** Tasks per input channel block and image of the first phase: 1, or one per phase plane. */
+    int padTasks;
     /** Whether the kernel reads {@code in} itself (1x1, stride 1, whole halves an image). */
     boolean inPlace;
     float[] padded = new float[0];
@@ -158,7 +160,11 @@ final class BlockedConv {
     @Override
     public void run(int task, int worker) {
       if (copying) {
-        pad(this, task / inBlocks, task % inBlocks);
+        int n = task / padTasks / inBlocks, cb = task / padTasks % inBlocks;
+        int planes = phases * phases / padTasks, first = task % padTasks * planes;
+        for (int phase = first; phase < first + planes; phase++) {
+          pad(this, n, cb, phase);
+        }
       } else {
         compute(this, task / groups, task % groups, TILES.get());
       }
@@ -190,7 +196,10 @@ final class BlockedConv {
         j.outOff = outOff + n0 * c.outSize();
         if (!j.inPlace) {
           j.copying = true;
-          par.run(count * j.inBlocks, j);
+          // a task per channel block, or per phase plane where there would be too few (the
+          // stem's one block of 3 channels, one image at a time: 4 planes, 4 tasks)
+          j.padTasks = count * j.inBlocks < 2 * par.threads() ? j.phases * j.phases : 1;
+          par.run(count * j.inBlocks * j.padTasks, j);
           j.copying = false;
         }
         par.run(j.chunks() * j.groups, j);
@@ -201,23 +210,23 @@ final class BlockedConv {
     }
   }
 
-  /** Copies input channel block {@code cb} of image {@code n} into its zero-bordered planes. */
-  private static void pad(Job j, int n, int cb) {
+  /**
+   * Copies input channel block {@code cb} of image {@code n} into its zero-bordered plane of
+   * {@code phase} ({@code py * phases + px}).
+   */
+  private static void pad(Job j, int n, int cb, int phase) {
     Conv2d c = j.c;
     int h = c.inHeight(), s = c.stride(), p = c.padding();
     int ph = j.phases, pw = j.phaseWidth;
-    for (int py = 0; py < ph; py++) {
-      for (int px = 0; px < ph; px++) {
-        int plane = n * j.paddedImage + ((cb * ph + py) * ph + px) * j.phasePlane;
-        for (int i = 0; i < j.phaseHeight; i++) {
-          int row = plane + i * pw * L;
-          int y = py + s * i - p;
-          if (y < 0 || y >= h) {
-            Arrays.fill(j.padded, row, row + pw * L, 0f);
-          } else {
-            padRow(j, n, cb, px, y, row);
-          }
-        }
+    int py = phase / ph, px = phase % ph;
+    int plane = n * j.paddedImage + (cb * ph * ph + phase) * j.phasePlane;
+    for (int i = 0; i < j.phaseHeight; i++) {
+      int row = plane + i * pw * L;
+      int y = py + s * i - p;
+      if (y < 0 || y >= h) {
+        Arrays.fill(j.padded, row, row + pw * L, 0f);
+      } else {
+        padRow(j, n, cb, px, y, row);
       }
     }
   }
