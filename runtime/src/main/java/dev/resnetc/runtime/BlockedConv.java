@@ -259,6 +259,7 @@ final class BlockedConv {
         }
       }
     } else {
+      // the lanes past the input's channels are left as they are: no reduction index reads them
       int channels = Math.min(L, cin - cb * L);
       for (int x = first; x < end; x++) {
         int src = image + cb * L * h * w + y * w + px + s * x - p;
@@ -266,7 +267,6 @@ final class BlockedConv {
         for (int ch = 0; ch < channels; ch++) {
           dst[at + ch] = in[src + ch * h * w];
         }
-        Arrays.fill(dst, at + channels, at + L, 0f);
       }
     }
   }

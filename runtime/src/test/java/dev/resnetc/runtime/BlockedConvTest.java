@@ -95,6 +95,20 @@ class BlockedConvTest {
   }
 
   @Test
+  void lanesPastAnNchwInputsChannelsAreNeverRead() {
+    // a padded copy of NaNs first, on the same thread: the stem's copy writes only the lanes
+    // of its 3 channels and leaves the other 13 as the last layer left them (a reduction over
+    // all 16 lanes, with zero weights past the third, would turn them into NaN outputs)
+    Conv2d nan = new Conv2d(16, 40, 40, 16, 3, 2, 1, 1, 1); // a larger copy than the stem's
+    float[] nans = new float[nan.inSize()];
+    Arrays.fill(nans, Float.NaN);
+    Kernels.conv2d(Parallel.of(1), nan, 1, nans, 0,
+        Kernels.prepare(nan, new float[nan.weightSize()], ConvWeights.Algorithm.DIRECT,
+            Layout.BLOCKED), null, null, 0, false, new float[nan.outSize()], 0);
+    check(new Conv2d(3, 30, 30, 32, 7, 2, 3, 1, 1), 1, true, false, true, 1);
+  }
+
+  @Test
   void longReductionsOnSmallImages() {
     check(new Conv2d(512, 7, 7, 64, 3, 1, 1, 1, 1), 1, true, true, true, 2);
     check(new Conv2d(1024, 7, 7, 32, 1, 1, 0, 1, 1), 2, true, false, true, 1);
