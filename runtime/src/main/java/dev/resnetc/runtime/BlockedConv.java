@@ -66,6 +66,8 @@ final class BlockedConv {
     float[] padded = new float[0];
     /** Per reduction index {@code (ci, ky, kx)}: its offset from a position's first float. */
     int[] deltas = new int[0];
+    /** The largest of {@link #deltas}. */
+    int maxDelta;
     /** Input channel blocks, phases per dimension, and the floats of one phase plane. */
     int inBlocks;
     int phases;
@@ -120,6 +122,10 @@ final class BlockedConv {
             }
           }
         }
+      }
+      maxDelta = 0;
+      for (int i = 0; i < reduction; i++) {
+        maxDelta = Math.max(maxDelta, deltas[i]);
       }
       chunkStrips = Math.max(4, CHUNK_BYTES / (2 * HALF * reduction * Float.BYTES));
       channelBlocks = (c.outChannels() + NR - 1) / NR;
@@ -300,7 +306,14 @@ final class BlockedConv {
           store(j, h0, cb, tile, 0);
           store(j, h1, cb, tile, HALF * NR);
         } else {
-          kernelHalf(a, source(j, h0), deltas, j.w, weights, 0, k, tile, 0);
+          // a lone half (7x7 at batch 1: 7 halves) on the 8-row kernel, which reads an eighth
+          // position; the 14-row kernel would compute the half twice, an eighth of the layer
+          int first = source(j, h0);
+          if (first + j.maxDelta + (HALF + 1) * L <= a.length) {
+            BlockedWinograd.kernel8(a, first, deltas, j.w, weights, k, tile, 0);
+          } else {
+            kernel(a, first, first, deltas, j.w, weights, 0, k, tile, 0);
+          }
           store(j, h0, cb, tile, 0);
         }
       }
@@ -464,67 +477,5 @@ final class BlockedConv {
     cd1.intoArray(tile, tileOff + 27 * L);
   }
 
-  /**
-   * {@link #kernel} for a lone half (an odd number of halves, as a 7x7 image at batch 1 has: 7):
-   * rows 0-6 only, 14 accumulators. The 14-row kernel computed such a half twice, an eighth of
-   * a 7x7 layer's work.
-   */
-  static void kernelHalf(float[] a, int first, int[] rows,
-      float[] b, int bOff, int k0, int k1, float[] tile, int tileOff) {
-    FloatVector c00 = FloatVector.zero(S);
-    FloatVector c01 = c00;
-    FloatVector c10 = c00;
-    FloatVector c11 = c00;
-    FloatVector c20 = c00;
-    FloatVector c21 = c00;
-    FloatVector c30 = c00;
-    FloatVector c31 = c00;
-    FloatVector c40 = c00;
-    FloatVector c41 = c00;
-    FloatVector c50 = c00;
-    FloatVector c51 = c00;
-    FloatVector c60 = c00;
-    FloatVector c61 = c00;
-    for (int i = k0, bi = bOff + k0 * NR; i < k1; i++, bi += NR) {
-      int a0 = first + rows[i];
-      FloatVector b0 = FloatVector.fromArray(S, b, bi);
-      FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
-      FloatVector x0 = FloatVector.broadcast(S, a[a0]);
-      c00 = x0.fma(b0, c00);
-      c01 = x0.fma(b1, c01);
-      FloatVector x1 = FloatVector.broadcast(S, a[a0 + 16]);
-      c10 = x1.fma(b0, c10);
-      c11 = x1.fma(b1, c11);
-      FloatVector x2 = FloatVector.broadcast(S, a[a0 + 32]);
-      c20 = x2.fma(b0, c20);
-      c21 = x2.fma(b1, c21);
-      FloatVector x3 = FloatVector.broadcast(S, a[a0 + 48]);
-      c30 = x3.fma(b0, c30);
-      c31 = x3.fma(b1, c31);
-      FloatVector x4 = FloatVector.broadcast(S, a[a0 + 64]);
-      c40 = x4.fma(b0, c40);
-      c41 = x4.fma(b1, c41);
-      FloatVector x5 = FloatVector.broadcast(S, a[a0 + 80]);
-      c50 = x5.fma(b0, c50);
-      c51 = x5.fma(b1, c51);
-      FloatVector x6 = FloatVector.broadcast(S, a[a0 + 96]);
-      c60 = x6.fma(b0, c60);
-      c61 = x6.fma(b1, c61);
-    }
-    c00.intoArray(tile, tileOff);
-    c01.intoArray(tile, tileOff + L);
-    c10.intoArray(tile, tileOff + 2 * L);
-    c11.intoArray(tile, tileOff + 3 * L);
-    c20.intoArray(tile, tileOff + 4 * L);
-    c21.intoArray(tile, tileOff + 5 * L);
-    c30.intoArray(tile, tileOff + 6 * L);
-    c31.intoArray(tile, tileOff + 7 * L);
-    c40.intoArray(tile, tileOff + 8 * L);
-    c41.intoArray(tile, tileOff + 9 * L);
-    c50.intoArray(tile, tileOff + 10 * L);
-    c51.intoArray(tile, tileOff + 11 * L);
-    c60.intoArray(tile, tileOff + 12 * L);
-    c61.intoArray(tile, tileOff + 13 * L);
-  }
 
 }

@@ -252,13 +252,13 @@ final class BlockedWinograd {
     for (int ob = ob0; ob < ob1; ob++) {
       for (int st = s0; st < s1; st++) {
         // a last strip of at most 7 tiles (49 at 28x28 and batch 1: 3 strips of 14 and 7)
+        // goes through the 8-row kernel: the 14-row one would compute 7 empty tiles
         boolean loneHalf = st * j.strip + BlockedConv.HALF >= j.tiles;
         for (int xi = 0; xi < XIS; xi++) {
           int first = xi * j.xiStride + st * j.strip * L;
           int weights = xi * j.perXi + ob * cin * NR;
-          if (j.strip == STRIP && loneHalf) {
-            BlockedConv.kernelHalf(j.v, first, j.rows, j.w, weights, 0, cin, products,
-                xi * STRIP * NR);
+          if (j.strip == STRIP && loneHalf) { // 8 rows, the eighth past the last tile
+            kernel8(j.v, first, j.rows, j.w, weights, cin, products, xi * STRIP * NR);
           } else if (j.strip == STRIP) {
             BlockedConv.kernel(j.v, first, first + BlockedConv.HALF * L, j.rows, j.w, weights, 0,
                 cin, products, xi * STRIP * NR);

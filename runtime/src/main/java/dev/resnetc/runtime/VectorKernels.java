@@ -115,7 +115,7 @@ final class VectorKernels {
   }
 
   /**
-   * The blocked layout's kernels. First the micro-kernels, called directly with reductions
+   * The blocked layout's kernels. First the two micro-kernels, called directly with reductions
    * of one or four: the cheapest calls that run all their code (6000 of them took 150-170 ms
    * boxed, where a whole layer's call takes 50 us to 2 ms). Then every kind of layer on its
    * smallest shapes, in turn, so that C2 compiles each method from a profile that holds all of
@@ -129,7 +129,6 @@ final class VectorKernels {
     for (int i = 0; i < 6000; i++) {
       int k = i % 16 == 0 ? 4 : 1;
       BlockedConv.kernel(a, 0, BlockedConv.HALF * L, rows, b, 0, 0, k, tile, 0);
-      BlockedConv.kernelHalf(a, 0, rows, b, 0, 0, k, tile, 0);
       BlockedWinograd.kernel8(a, 0, rows, b, 0, k, tile, 0);
     }
     Conv2d[] direct = {

@@ -116,8 +116,9 @@ class BlockedConvTest {
 
   @Test
   void aLoneHalfAtAnOddNumberOfHalves() {
-    // 7x7 at batch 1 and 3: 7 and 21 halves, the last one computed alone (kernelHalf), in
-    // place and through the padded copy, one, two and three blocks of output channels
+    // 7x7 at batch 1 and 3: 7 and 21 halves, the last one alone on the 8-row kernel, in place
+    // (here at the input array's end, so on the 14-row kernel, which reads no eighth position)
+    // and through the padded copy, one, two and three blocks of output channels
     for (int batch : new int[] {1, 3}) {
       for (int cout : new int[] {16, 32, 48}) {
         check(new Conv2d(32, 7, 7, cout, 1, 1, 0, 1, 1), batch, true, true, true, 1);
@@ -127,6 +128,20 @@ class BlockedConvTest {
     }
     // one row of 3 positions: a lone half that is not full
     check(new Conv2d(16, 1, 3, 32, 1, 1, 0, 1, 1), 1, true, true, true, 1);
+    // in place with NaNs after the input: the 8-row kernel reads them as its eighth position,
+    // whose results nothing may store
+    Conv2d c = new Conv2d(32, 7, 7, 48, 1, 1, 0, 1, 1);
+    float[] in = random(random, c.inSize());
+    float[] w = random(random, c.weightSize());
+    float[] expected = new float[c.outSize()];
+    Kernels.conv2d(c, 1, in, 0, w, null, null, 0, false, expected, 0);
+    float[] padded = Arrays.copyOf(blocked(32, 49, 1, in), c.inSize() + 8 * 16);
+    Arrays.fill(padded, c.inSize(), padded.length, Float.NaN);
+    float[] out = new float[c.outSize()];
+    Kernels.conv2d(Parallel.of(1), c, 1, padded, 0,
+        Kernels.prepare(c, w, ConvWeights.Algorithm.DIRECT, Layout.BLOCKED), null, null, 0, false,
+        out, 0);
+    compare(c, 1, expected, 0, nchw(48, 49, 1, out));
   }
 
   @Test

@@ -62,7 +62,7 @@ class BlockedWinogradTest {
     assertThat(Winograd.positions(4) * 64L * 196 * Float.BYTES * 3)
         .isGreaterThan(BlockedWinograd.TRANSFORMED_BYTES);
     check(c, 3, true, true, true, 2);
-    // 49 tiles at batch 1: three strips of 14, then 7 tiles alone (BlockedConv.kernelHalf)
+    // 49 tiles at batch 1: three strips of 14, then 7 tiles on the 8-row kernel
     check(new Conv2d(128, 28, 28, 128, 3, 1, 1, 1, 1), 1, true, true, true, 1);
     check(new Conv2d(16, 28, 28, 48, 3, 1, 1, 1, 1), 1, false, true, false, 2);
   }
