@@ -16,7 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * stride (as {@link VectorKernels}'s direct path does for NCHW), so that every tap of every
  * stride reads 7 positions 16 floats apart. A network's NCHW input with fewer channels (the
  * stem's 3) is blocked the same way by that copy, its missing channels left out of the
- * reduction.
+ * reduction. A lone last half (7x7 images at batch 1 have 7) runs on the 8-row kernel of
+ * {@link BlockedWinograd}.
  */
 final class BlockedConv {
   private BlockedConv() {}
