@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
  * Convolutions over blocked activations against the scalar NCHW kernel, through
  * {@link Layout#fromNchw} and {@link Layout#toNchw}: 1x1 layers read in place and through the
  * padded copy, 3x3 with strides and dilation, the stem from an NCHW input, output rows around
- * the 7-position halves (a lone one too), channel counts of one and two blocks past each 32-channel panel, the
- * epilogue with a residual (also in place), and the convolutions that go through NCHW copies.
+ * the 7-position halves (a lone one too), channel counts of one and two blocks past each
+ * 32-channel panel, the epilogue with a residual (also in place), and the convolutions that go
+ * through NCHW copies.
  */
 class BlockedConvTest {
   private final Random random = new Random(17);
@@ -135,10 +136,10 @@ class BlockedConvTest {
     float[] w = random(random, c.weightSize());
     float[] expected = new float[c.outSize()];
     Kernels.conv2d(c, 1, in, 0, w, null, null, 0, false, expected, 0);
-    float[] padded = Arrays.copyOf(blocked(32, 49, 1, in), c.inSize() + 8 * 16);
-    Arrays.fill(padded, c.inSize(), padded.length, Float.NaN);
+    float[] withNaNs = Arrays.copyOf(blocked(32, 49, 1, in), c.inSize() + 8 * 16);
+    Arrays.fill(withNaNs, c.inSize(), withNaNs.length, Float.NaN);
     float[] out = new float[c.outSize()];
-    Kernels.conv2d(Parallel.of(1), c, 1, padded, 0,
+    Kernels.conv2d(Parallel.of(1), c, 1, withNaNs, 0,
         Kernels.prepare(c, w, ConvWeights.Algorithm.DIRECT, Layout.BLOCKED), null, null, 0, false,
         out, 0);
     compare(c, 1, expected, 0, nchw(48, 49, 1, out));
