@@ -110,6 +110,7 @@ final class BlockedConv {
       if (deltas.length < reduction) {
         deltas = new int[reduction];
       }
+      maxDelta = 0;
       for (int ci = 0; ci < cin; ci++) {
         for (int ky = 0; ky < k; ky++) {
           for (int kx = 0; kx < k; kx++) {
@@ -121,12 +122,9 @@ final class BlockedConv {
               deltas[i] = (ci / L * phases * phases + (phases == 1 ? 0 : phase)) * phasePlane
                   + (ky * d / s * phaseWidth + kx * d / s) * L + ci % L;
             }
+            maxDelta = Math.max(maxDelta, deltas[i]);
           }
         }
-      }
-      maxDelta = 0;
-      for (int i = 0; i < reduction; i++) {
-        maxDelta = Math.max(maxDelta, deltas[i]);
       }
       chunkStrips = Math.max(4, CHUNK_BYTES / (2 * HALF * reduction * Float.BYTES));
       channelBlocks = (c.outChannels() + NR - 1) / NR;

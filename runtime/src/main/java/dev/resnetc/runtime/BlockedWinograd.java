@@ -251,19 +251,17 @@ final class BlockedWinograd {
     float[] products = s.products;
     for (int ob = ob0; ob < ob1; ob++) {
       for (int st = s0; st < s1; st++) {
-        // a last strip of at most 7 tiles (49 at 28x28 and batch 1: 3 strips of 14 and 7)
-        // goes through the 8-row kernel: the 14-row one would compute 7 empty tiles
-        boolean loneHalf = st * j.strip + BlockedConv.HALF >= j.tiles;
+        // strips of 8, and a last strip of 14 with at most 7 tiles (49 at 28x28 and batch 1:
+        // 3 strips of 14 and 7), whose eighth row reads past the last tile into the room left
+        boolean eight = j.strip == SHORT_STRIP || st * j.strip + BlockedConv.HALF >= j.tiles;
         for (int xi = 0; xi < XIS; xi++) {
           int first = xi * j.xiStride + st * j.strip * L;
           int weights = xi * j.perXi + ob * cin * NR;
-          if (j.strip == STRIP && loneHalf) { // 8 rows, the eighth past the last tile
-            kernel8(j.v, first, j.rows, j.w, weights, cin, products, xi * STRIP * NR);
-          } else if (j.strip == STRIP) {
+          if (eight) {
+            kernel8(j.v, first, j.rows, j.w, weights, cin, products, xi * j.strip * NR);
+          } else {
             BlockedConv.kernel(j.v, first, first + BlockedConv.HALF * L, j.rows, j.w, weights, 0,
                 cin, products, xi * STRIP * NR);
-          } else {
-            kernel8(j.v, first, j.rows, j.w, weights, cin, products, xi * SHORT_STRIP * NR);
           }
         }
         output(j, st, ob, s);
