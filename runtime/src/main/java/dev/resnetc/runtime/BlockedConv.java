@@ -110,22 +110,28 @@ final class BlockedConv {
       if (deltas.length < reduction) {
         deltas = new int[reduction];
       }
-      maxDelta = 0;
-      for (int ci = 0; ci < cin; ci++) {
-        for (int ky = 0; ky < k; ky++) {
-          for (int kx = 0; kx < k; kx++) {
-            int i = ci * kk + ky * k + kx;
-            if (inPlace) {
-              deltas[i] = ci / L * plane * L + ci % L;
-            } else {
-              int phase = ky * d % s * phases + kx * d % s;
-              deltas[i] = (ci / L * phases * phases + (phases == 1 ? 0 : phase)) * phasePlane
-                  + (ky * d / s * phaseWidth + kx * d / s) * L + ci % L;
-            }
-            maxDelta = Math.max(maxDelta, deltas[i]);
+      // ci's offset plus its tap's: the taps' first (input channel 0's), then each channel's
+      int maxTap = 0;
+      for (int ky = 0; ky < k; ky++) {
+        for (int kx = 0; kx < k; kx++) {
+          int tap = inPlace ? 0 : (ky * d % s * phases + kx * d % s) * phasePlane
+              + (ky * d / s * phaseWidth + kx * d / s) * L;
+          deltas[ky * k + kx] = tap;
+          maxTap = Math.max(maxTap, tap);
+        }
+      }
+      int blockStride = inPlace ? plane * L : phases * phases * phasePlane;
+      for (int ci = 1; ci < cin; ci++) {
+        int channel = ci / L * blockStride + ci % L;
+        if (kk == 1) { // a 1x1's one tap is 0
+          deltas[ci] = channel;
+        } else {
+          for (int t = 0; t < kk; t++) {
+            deltas[ci * kk + t] = channel + deltas[t];
           }
         }
       }
+      maxDelta = (cin - 1) / L * blockStride + (cin - 1) % L + maxTap;
       chunkStrips = Math.max(4, CHUNK_BYTES / (2 * HALF * reduction * Float.BYTES));
       channelBlocks = (c.outChannels() + NR - 1) / NR;
     }
