@@ -22,18 +22,13 @@ final class Winograd {
     return c.kernel() == 3 && c.stride() == 1 && c.dilation() == 1 && c.groups() == 1;
   }
 
+  /** Values of one position written at once: a cache line of floats. */
+  private static final int RUN = 16;
+
   /** Transformed positions per tile: {@code (m+2)^2}. */
   static int positions(int m) {
     return (m + 2) * (m + 2);
   }
-
-  /** {@code G} of F(2x2, 3x3), 4 x 3, row by row. */
-  private static final double[] G2 = {1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1};
-
-  /** {@code G} of F(4x4, 3x3), 6 x 3, row by row (interpolation points 0, 1, -1, 2, -2). */
-  private static final double[] G4 = {1 / 4.0, 0, 0, -1 / 6.0, -1 / 6.0, -1 / 6.0,
-      -1 / 6.0, 1 / 6.0, -1 / 6.0, 1 / 24.0, 1 / 12.0, 1 / 6.0,
-      1 / 24.0, -1 / 12.0, 1 / 6.0, 0, 0, 1};
 
   /**
    * {@code U = G g G^T} for every (output, input) channel pair, computed in double and packed for
@@ -53,51 +48,72 @@ final class Winograd {
    * its time ahead of the kernels in a fresh JVM; now 40-60 ms.
    */
   static float[] transformWeights(Conv2d c, float[] w, int m, int mr) {
-    double[] g = m == 2 ? G2 : G4;
-    int n = g.length / 3;
+    int n = m + 2;
     int cout = c.outChannels();
     int cin = c.inChannels();
     int perXi = (cout + mr - 1) / mr * cin * mr;
     float[] packed = new float[n * n * perXi];
     double[] t = new double[n * 3]; // G g
-    for (int at = 0; at < perXi; at++) { // at = (oc / mr * cin + ic) * mr + oc % mr
-      int oc = at / (mr * cin) * mr + at % mr;
-      if (oc < cout) {
-        transform(g, n, w, (oc * cin + at / mr % cin) * 9, t, packed, at, perXi);
+    double[] u = new double[n]; // a row of G g G^T
+    float[] run = new float[n * n * RUN]; // RUN consecutive values of each position
+    for (int at0 = 0; at0 < perXi; at0 += RUN) { // at = (oc / mr * cin + ic) * mr + oc % mr
+      int count = Math.min(RUN, perXi - at0);
+      for (int r = 0; r < count; r++) {
+        int at = at0 + r;
+        int oc = at / (mr * cin) * mr + at % mr;
+        if (oc < cout) {
+          transform(m, w, (oc * cin + at / mr % cin) * 9, t, u, run, r, RUN);
+        } else {
+          for (int xi = 0; xi < n * n; xi++) {
+            run[xi * RUN + r] = 0;
+          }
+        }
+      }
+      for (int xi = 0; xi < n * n; xi++) {
+        System.arraycopy(run, xi * RUN, packed, xi * perXi + at0, count);
       }
     }
     return packed;
   }
 
   /**
-   * {@code G g G^T} of the 3x3 kernel at {@code w[kernel]}, its positions {@code stride} apart,
-   * through {@code G}'s three columns of {@code g} and six (or four) rows of {@code G g}: loops
-   * of at most six turns in small methods, which the JIT compiles from their calls instead of
-   * once per loop.
+   * {@code G g G^T} of the 3x3 kernel at {@code w[kernel]}, its values {@code stride} apart from
+   * {@code out[at]}: {@code G} is interpolation at F(m x m)'s points, applied to the kernel's
+   * three columns, then to the rows of the result.
    */
-  private static void transform(double[] g, int n, float[] w, int kernel, double[] t,
-      float[] out, int at, int stride) {
-    column(g, n, w[kernel], w[kernel + 3], w[kernel + 6], t, 0);
-    column(g, n, w[kernel + 1], w[kernel + 4], w[kernel + 7], t, 1);
-    column(g, n, w[kernel + 2], w[kernel + 5], w[kernel + 8], t, 2);
+  private static void transform(int m, float[] w, int kernel, double[] t, double[] u, float[] out,
+      int at, int stride) {
+    int n = m + 2;
+    for (int j = 0; j < 3; j++) {
+      interpolate(m, w[kernel + j], w[kernel + 3 + j], w[kernel + 6 + j], t, j, 3);
+    }
     for (int i = 0; i < n; i++) {
-      row(g, n, t[i * 3], t[i * 3 + 1], t[i * 3 + 2], out, at + i * n * stride, stride);
+      interpolate(m, t[i * 3], t[i * 3 + 1], t[i * 3 + 2], u, 0, 1);
+      for (int j = 0; j < n; j++) {
+        out[at + (i * n + j) * stride] = (float) u[j];
+      }
     }
   }
 
-  /** {@code G (a, b, c)^T} into column {@code col} of the n x 3 {@code t}. */
-  private static void column(double[] g, int n, double a, double b, double c, double[] t,
-      int col) {
-    for (int i = 0; i < n; i++) {
-      t[i * 3 + col] = g[i * 3] * a + g[i * 3 + 1] * b + g[i * 3 + 2] * c;
-    }
-  }
-
-  /** {@code (a, b, c) G^T} rounded to floats, {@code stride} apart from {@code at}. */
-  private static void row(double[] g, int n, double a, double b, double c, float[] out, int at,
-      int stride) {
-    for (int j = 0; j < n; j++) {
-      out[at + j * stride] = (float) (a * g[j * 3] + b * g[j * 3 + 1] + c * g[j * 3 + 2]);
+  /**
+   * {@code G (a, b, c)^T} into {@code v[at + i * step]}: the polynomial {@code a + b x + c x^2}
+   * at F(2x2)'s points 0, 1, -1 and infinity or F(4x4)'s 0, 1, -1, 2, -2 and infinity, scaled as
+   * Lavin and Gray's {@code G} scales them.
+   */
+  private static void interpolate(int m, double a, double b, double c, double[] v, int at,
+      int step) {
+    if (m == 2) {
+      v[at] = a;
+      v[at + step] = (a + b + c) * 0.5;
+      v[at + 2 * step] = (a - b + c) * 0.5;
+      v[at + 3 * step] = c;
+    } else {
+      v[at] = a * 0.25;
+      v[at + step] = (a + b + c) * (-1 / 6.0);
+      v[at + 2 * step] = (a - b + c) * (-1 / 6.0);
+      v[at + 3 * step] = a * (1 / 24.0) + b * (1 / 12.0) + c * (1 / 6.0);
+      v[at + 4 * step] = a * (1 / 24.0) - b * (1 / 12.0) + c * (1 / 6.0);
+      v[at + 5 * step] = c;
     }
   }
 }
