@@ -42,10 +42,13 @@ final class Winograd {
    * {@code U = G g G^T} packed in panels of {@code mr} output channels,
    * {@code [xi][out / mr][input channel][mr]}, the panels' missing channels zero.
    *
-   * <p>One flat loop in the packed order, so that each position's writes run on and the JIT,
-   * which meets this loop while the weights load, compiles it once: as four nested loops C2
-   * compiled it three or four times (on-stack replacement at each loop, then whole), 60-120 ms of
-   * its time ahead of the kernels in a fresh JVM; now 40-60 ms.
+   * <p>One flat loop in the packed order, so that the JIT, which meets this loop while the
+   * weights load, compiles it once: as four nested loops C2 compiled it three or four times
+   * (on-stack replacement at each loop, then whole), 60-120 ms of its time ahead of the kernels
+   * in a fresh JVM; now 40-60 ms. Each position's values go out {@link #RUN} at a time: written
+   * one by one, the 36 positions' streams, a layer's {@code perXi} floats apart (256 KB for 256
+   * channels), fell into the same cache sets, and a 256-channel layer took 14-16 ms instead of
+   * 9-13.
    */
   static float[] transformWeights(Conv2d c, float[] w, int m, int mr) {
     int n = m + 2;
