@@ -164,15 +164,20 @@ public final class Weights {
       }
       perImage = Math.multiplyExact(perImage, dim);
     }
-    String expected = "expected shape [N" + (shape.length == 0 ? "" : ", ")
-        + shapeString(shape).substring(1) + " = N x " + perImage + " floats";
     if (input == null) {
-      throw new NullPointerException("input is null; " + expected);
+      throw new NullPointerException("input is null; " + expected(shape, perImage));
     }
     if (input.length == 0 || input.length % perImage != 0) {
-      throw new IllegalArgumentException("input has " + input.length + " floats; " + expected);
+      throw new IllegalArgumentException("input has " + input.length + " floats; "
+          + expected(shape, perImage));
     }
     return (int) (input.length / perImage);
+  }
+
+  /** The shape a forward call expects, for its messages: built only when one is thrown. */
+  private static String expected(int[] shape, long perImage) {
+    return "expected shape [N" + (shape.length == 0 ? "" : ", ")
+        + shapeString(shape).substring(1) + " = N x " + perImage + " floats";
   }
 
   /** Formats dimensions like {@code [64, 3, 7, 7]}. */
