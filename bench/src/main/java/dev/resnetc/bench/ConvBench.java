@@ -178,9 +178,10 @@ public final class ConvBench implements Callable<Integer> {
             && Layout.BLOCKED.blocks(c.outChannels())) {
           prepared.put(a, Kernels.prepare(c, weight, Algorithm.DIRECT, Layout.BLOCKED));
         }
-      } else if (a == Algorithm.BLOCKED_WINOGRAD_4X4) {
+      } else if (a.blockedWinograd()) {
         ConvWeights w = Layout.preferred() == Layout.BLOCKED && winograd
-            ? Kernels.prepare(c, weight, Algorithm.WINOGRAD_4X4, Layout.BLOCKED) : null;
+            ? Kernels.prepare(c, weight, a.tile() == 4 ? Algorithm.WINOGRAD_4X4
+                : Algorithm.WINOGRAD_2X2, Layout.BLOCKED) : null;
         if (w != null && w.algorithm() == a) {
           prepared.put(a, w);
         }

@@ -24,13 +24,11 @@ class ConvBenchTest {
         .execute("--only", "3x3 512", "--rounds", "1", "--calls", "1");
     String text = bytes.toString(UTF_8);
     assertThat(status).isEqualTo(0);
-    // the compiler's choice, CHANNELS, where this JVM runs it (16-float vectors), else the
-    // narrow; in the blocked layout (AVX-512) the blocked kernel that the runtime runs instead
+    // the compiler's choice, F(2x2); in the blocked layout (AVX-512) the blocked F(2x2) kernel
     Conv2d layer = new Conv2d(512, 7, 7, 512, 3, 1, 1, 1, 1);
-    assertThat(KernelPlan.algorithm(layer)).isEqualTo(Algorithm.CHANNELS);
-    Algorithm compiled = Kernels.channelsOr(KernelPlan.narrowAlgorithm(layer));
-    String chosen = Kernels.prepare(layer, new float[layer.weightSize()], compiled,
-        Layout.preferred()).algorithm().name().toLowerCase(Locale.ROOT);
+    assertThat(KernelPlan.algorithm(layer)).isEqualTo(Algorithm.WINOGRAD_2X2);
+    String chosen = Kernels.prepare(layer, new float[layer.weightSize()],
+        Algorithm.WINOGRAD_2X2, Layout.preferred()).algorithm().name().toLowerCase(Locale.ROOT);
     assertThat(text).containsMatch("\\| 3x3 512 @7 \\| 1 \\| " + chosen
         + " \\| [0-9.]+ \\| [0-9.]+ \\| [0-9]+% \\| yes \\|\\n");
     for (String algorithm : List.of("direct", "winograd_2x2", "winograd_4x4", "channels")) {

@@ -31,7 +31,13 @@ public final class ConvWeights {
      * choice, in {@link Layout#BLOCKED}, for the convolutions the compiler gave
      * {@code WINOGRAD_4X4} whose input and output are blocked.
      */
-    BLOCKED_WINOGRAD_4X4(4);
+    BLOCKED_WINOGRAD_4X4(4),
+    /**
+     * F(2x2, 3x3) over activations blocked by channels ({@link BlockedWinograd}): the runtime's
+     * choice, in {@link Layout#BLOCKED}, for the convolutions the compiler gave
+     * {@code WINOGRAD_2X2} whose input and output are blocked.
+     */
+    BLOCKED_WINOGRAD_2X2(2);
 
     private final int tile;
 
@@ -55,6 +61,11 @@ public final class ConvWeights {
     /** Whether this is one of the Winograd algorithms. */
     public boolean winograd() {
       return tile != 0;
+    }
+
+    /** Whether this is Winograd over blocked activations ({@link BlockedWinograd}). */
+    public boolean blockedWinograd() {
+      return this == BLOCKED_WINOGRAD_4X4 || this == BLOCKED_WINOGRAD_2X2;
     }
   }
 

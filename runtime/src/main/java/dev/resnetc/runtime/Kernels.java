@@ -86,9 +86,9 @@ public final class Kernels {
           + " output channels are a multiple of " + Layout.BLOCK + ", in Layout.BLOCKED; "
           + c + " in " + layout);
     }
-    if (algorithm == ConvWeights.Algorithm.BLOCKED_WINOGRAD_4X4
+    if (algorithm.blockedWinograd()
         && !(layout == Layout.BLOCKED && BlockedWinograd.applies(c))) {
-      throw new IllegalArgumentException("BLOCKED_WINOGRAD_4X4 runs only stride-1 3x3"
+      throw new IllegalArgumentException(algorithm + " runs only stride-1 3x3"
           + " convolutions without groups whose channels are multiples of " + Layout.BLOCK
           + ", in Layout.BLOCKED; " + c + " in " + layout);
     }
@@ -99,9 +99,11 @@ public final class Kernels {
     if (!VECTORIZED) {
       return new ConvWeights(c, weight, false, ConvWeights.Algorithm.DIRECT, layout);
     }
-    if (layout == Layout.BLOCKED && algorithm.tile() == 4 && BlockedWinograd.applies(c)) {
-      return new ConvWeights(c, BlockedWinograd.transformWeights(c, weight), true,
-          ConvWeights.Algorithm.BLOCKED_WINOGRAD_4X4, layout);
+    if (layout == Layout.BLOCKED && winograd && BlockedWinograd.applies(c)) {
+      int m = algorithm.tile();
+      return new ConvWeights(c, BlockedWinograd.transformWeights(c, weight, m), true,
+          m == 4 ? ConvWeights.Algorithm.BLOCKED_WINOGRAD_4X4
+              : ConvWeights.Algorithm.BLOCKED_WINOGRAD_2X2, layout);
     }
     if (layout == Layout.BLOCKED && BlockedConv.applies(c)) {
       return new ConvWeights(c, VectorKernels.packByChannel(c, weight), true,
@@ -177,9 +179,9 @@ public final class Kernels {
     if (weight.algorithm == ConvWeights.Algorithm.BLOCKED) {
       BlockedConv.conv(parallel, c, batch, in, inOff, weight.data, bias, residual, resOff, relu,
           out, outOff);
-    } else if (weight.algorithm == ConvWeights.Algorithm.BLOCKED_WINOGRAD_4X4) {
-      BlockedWinograd.conv(parallel, c, batch, in, inOff, weight.data, bias, residual, resOff,
-          relu, out, outOff);
+    } else if (weight.algorithm.blockedWinograd()) {
+      BlockedWinograd.conv(parallel, c, weight.algorithm.tile(), batch, in, inOff, weight.data,
+          bias, residual, resOff, relu, out, outOff);
     } else if (weight.layout.blocks(c.inChannels()) || weight.layout.blocks(c.outChannels())) {
       convolveThroughNchw(parallel, c, batch, in, inOff, weight, bias, residual, resOff, relu, out,
           outOff);

@@ -139,18 +139,21 @@ final class VectorKernels {
         new Conv2d(L, 2, 14, NR, 3, 2, 1, 1, 1), // 3x3/2 from phase planes: every 8th round
         new Conv2d(L, 4, 4, NR, 3, 1, 1, 1, 1), // F(4x4), one tile, a strip of 8: every 4th
         new Conv2d(L, 8, 28, NR, 3, 1, 1, 1, 1), // 14 tiles, a strip of 14: every 16th
-        new Conv2d(L, 3, 7, NR, 3, 1, 1, 1, 1)}; // 3x3 direct, as at 7x7: every 8th
-    int[] every = {1, 1, 1, 1, 8, 4, 16, 8};
-    // The last runs direct, as the compiler has ResNet's 7x7 layers run: its padded copy is the
-    // only one of blocked input without a stride, a branch of pad that C2 otherwise left out
-    // (an "unstable if": ResNet-18's first forward went back to the interpreter there).
-    boolean[] winograd = {false, false, false, false, false, true, true, false};
+        new Conv2d(L, 7, 7, NR, 3, 1, 1, 1, 1), // F(2x2) as at 7x7: 16 tiles, edges: every 4th
+        new Conv2d(L, 3, 7, NR, 3, 1, 1, 1, 1)}; // 3x3 direct: every 8th
+    int[] every = {1, 1, 1, 1, 8, 4, 16, 4, 8};
+    // The last runs direct, as the compiler has 3x3 layers of few channels run: its padded copy
+    // is the only one of blocked input without a stride, a branch of pad that C2 otherwise left
+    // out (an "unstable if": ResNet-18's first forward went back to the interpreter there, when
+    // its 7x7 layers ran direct).
+    int[] m = {0, 0, 0, 0, 0, 4, 4, 2, 0}; // Winograd F(m x m), or 0 for direct
     float[][] w = new float[direct.length][];
     int size = 0;
     for (int s = 0; s < direct.length; s++) {
       Conv2d c = direct[s];
       float[] zeros = new float[c.weightSize()];
-      w[s] = winograd[s] ? BlockedWinograd.transformWeights(c, zeros) : packByChannel(c, zeros);
+      w[s] = m[s] != 0 ? BlockedWinograd.transformWeights(c, zeros, m[s])
+          : packByChannel(c, zeros);
       size = Math.max(size, Math.max(c.inSize(), c.outSize()));
     }
     float[] in = new float[size];
@@ -166,8 +169,9 @@ final class VectorKernels {
         if (i % every[s] != 0) {
           continue;
         }
-        if (winograd[s]) {
-          BlockedWinograd.conv(one, direct[s], 1, in, 0, w[s], bias, r, 0, relu, out, 0);
+        if (m[s] != 0) {
+          BlockedWinograd.conv(one, direct[s], m[s], 1, in, 0, w[s], bias, r, 0, relu, out,
+              0);
         } else {
           BlockedConv.conv(one, direct[s], 1, in, 0, w[s], bias, r, 0, relu, out, 0);
         }
@@ -1615,7 +1619,7 @@ final class VectorKernels {
    * {@code A^T m + bias} of F(2x2, 3x3) for four values {@code m_i = src[from + i * step]} (each a
    * vector of tiles): two results, written to {@code dst[off]} and {@code dst[off + stride]}.
    */
-  private static void at2(float[] src, int from, int step, float bias, float[] dst, int off,
+  static void at2(float[] src, int from, int step, float bias, float[] dst, int off,
       int stride) {
     FloatVector m0 = FloatVector.fromArray(S, src, from);
     FloatVector m1 = FloatVector.fromArray(S, src, from + step);

@@ -35,12 +35,14 @@ final class Winograd {
    * the micro-kernel as {@code [xi][out / MR][input channel][MR]}.
    */
   static float[] transformWeights(Conv2d c, float[] w, int m) {
-    return transformWeights(c, w, m, VectorKernels.MR);
+    return transformWeights(c, w, m, VectorKernels.MR, false);
   }
 
   /**
    * {@code U = G g G^T} packed in panels of {@code mr} output channels,
-   * {@code [xi][out / mr][input channel][mr]}, the panels' missing channels zero.
+   * {@code [xi][out / mr][input channel][mr]}, the panels' missing channels zero; or, with
+   * {@code byPanel}, {@code [out / mr][xi][input channel][mr]}, so that the panels of one group
+   * of output channels lie together.
    *
    * <p>One flat loop in the packed order, so that the JIT, which meets this loop while the
    * weights load, compiles it once: as four nested loops C2 compiled it three or four times
@@ -50,11 +52,12 @@ final class Winograd {
    * channels), fell into the same cache sets, and a 256-channel layer took 14-16 ms instead of
    * 9-13.
    */
-  static float[] transformWeights(Conv2d c, float[] w, int m, int mr) {
+  static float[] transformWeights(Conv2d c, float[] w, int m, int mr, boolean byPanel) {
     int n = m + 2;
     int cout = c.outChannels();
     int cin = c.inChannels();
     int perXi = (cout + mr - 1) / mr * cin * mr;
+    int panel = cin * mr;
     float[] packed = new float[n * n * perXi];
     double[] t = new double[n * 3]; // G g
     double[] u = new double[n]; // a row of G g G^T
@@ -73,7 +76,8 @@ final class Winograd {
         }
       }
       for (int xi = 0; xi < n * n; xi++) {
-        System.arraycopy(run, xi * RUN, packed, xi * perXi + at0, count);
+        int to = byPanel ? (at0 / panel * n * n + xi) * panel + at0 % panel : xi * perXi + at0;
+        System.arraycopy(run, xi * RUN, packed, to, count);
       }
     }
     return packed;

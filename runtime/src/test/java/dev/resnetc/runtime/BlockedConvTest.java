@@ -161,9 +161,9 @@ class BlockedConvTest {
   void theBlockedKernelTakesEveryConvolutionItCanWhateverTheAlgorithm() {
     Conv2d c = new Conv2d(64, 14, 14, 64, 3, 1, 1, 1, 1);
     float[] w = new float[c.weightSize()];
-    // but F(4x4), which has a blocked kernel of its own (BlockedWinogradTest)
+    // but Winograd, which has blocked kernels of its own (BlockedWinogradTest)
     for (ConvWeights.Algorithm a : new ConvWeights.Algorithm[] {ConvWeights.Algorithm.DIRECT,
-        ConvWeights.Algorithm.WINOGRAD_2X2, ConvWeights.Algorithm.CHANNELS}) {
+        ConvWeights.Algorithm.CHANNELS}) {
       assertThat(Kernels.prepare(c, w, a, Layout.BLOCKED).algorithm())
           .isEqualTo(ConvWeights.Algorithm.BLOCKED);
       assertThat(Kernels.prepare(c, w, a, Layout.NCHW).algorithm()).isEqualTo(a);

@@ -15,10 +15,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Winograd F(4x4, 3x3) over blocked activations against the scalar direct convolution: tiles cut
- * by the image's edges, strips of 14 or 8 tiles that are partial or span images, output channels of
- * one vector past a 32-channel panel, paddings 0-2, batches taken a few images at a time, two
- * threads, and every epilogue.
+ * Winograd F(4x4, 3x3) and F(2x2, 3x3) over blocked activations against the scalar direct
+ * convolution: tiles cut by the image's edges, strips of 14 or 8 tiles that are partial or span
+ * images, output channels of one vector past a 32-channel panel, paddings 0-2, batches taken a
+ * few images at a time, two threads, and every epilogue; each case with both tile sizes.
  */
 class BlockedWinogradTest {
   private final Random random = new Random(23);
@@ -49,9 +49,18 @@ class BlockedWinogradTest {
 
   @Test
   void stripsSpanImages() {
-    // 9 tiles an image: the first strip of 14 takes one image and part of the next
+    // 9 tiles an image (F(4x4); 25 for F(2x2)): strips take one image and part of the next
     check(new Conv2d(16, 9, 10, 32, 3, 1, 1, 1, 1), 3, true, true, true, 1);
     check(new Conv2d(16, 9, 10, 32, 3, 1, 1, 1, 1), 3, false, true, true, 2);
+  }
+
+  @Test
+  void resNetsSmallestImagesOnF2x2() {
+    // 7x7: 16 tiles an image of 2x2, on strips of 8; at batch 3, 48
+    Conv2d c = new Conv2d(64, 7, 7, 64, 3, 1, 1, 1, 1);
+    check(c, 1, true, true, true, 1, 2);
+    check(c, 3, true, false, true, 2, 2);
+    check(new Conv2d(32, 14, 14, 48, 3, 1, 1, 1, 1), 2, false, true, true, 2, 2);
   }
 
   @Test
@@ -69,6 +78,11 @@ class BlockedWinogradTest {
 
   @Test
   void residualMayBeTheOutput() {
+    residualMayBeTheOutput(ConvWeights.Algorithm.WINOGRAD_4X4);
+    residualMayBeTheOutput(ConvWeights.Algorithm.WINOGRAD_2X2);
+  }
+
+  private void residualMayBeTheOutput(ConvWeights.Algorithm algorithm) {
     Conv2d c = new Conv2d(32, 10, 10, 32, 3, 1, 1, 1, 1);
     int batch = 2, plane = 100;
     float[] in = random(random, batch * c.inSize());
@@ -79,21 +93,20 @@ class BlockedWinogradTest {
     Kernels.conv2d(c, batch, in, 0, w, b, res, 0, true, expected, 0);
     float[] y = blocked(c.outChannels(), plane, batch, res);
     Kernels.conv2d(Parallel.of(2), c, batch, blocked(c.inChannels(), plane, batch, in), 0,
-        Kernels.prepare(c, w, ConvWeights.Algorithm.WINOGRAD_4X4, Layout.BLOCKED), b, y, 0,
-        true, y, 0);
+        Kernels.prepare(c, w, algorithm, Layout.BLOCKED), b, y, 0, true, y, 0);
     float[] actual = new float[res.length];
     Layout.BLOCKED.toNchw(batch, c.outChannels(), plane, y, 0, actual, 0);
     compare(c, batch, in, w, b, res, expected, actual);
   }
 
   @Test
-  void theRuntimeChoosesItForF4x4BetweenBlockedTensors() {
+  void theRuntimeChoosesItForWinogradBetweenBlockedTensors() {
     Conv2d c = new Conv2d(32, 12, 12, 32, 3, 1, 1, 1, 1);
     float[] w = new float[c.weightSize()];
     assertThat(Kernels.prepare(c, w, ConvWeights.Algorithm.WINOGRAD_4X4, Layout.BLOCKED)
         .algorithm()).isEqualTo(ConvWeights.Algorithm.BLOCKED_WINOGRAD_4X4);
     assertThat(Kernels.prepare(c, w, ConvWeights.Algorithm.WINOGRAD_2X2, Layout.BLOCKED)
-        .algorithm()).isEqualTo(ConvWeights.Algorithm.BLOCKED);
+        .algorithm()).isEqualTo(ConvWeights.Algorithm.BLOCKED_WINOGRAD_2X2);
     // the stem-like input of 3 channels is not blocked: the direct blocked kernel takes it
     Conv2d nchwIn = new Conv2d(3, 12, 12, 32, 3, 1, 1, 1, 1);
     assertThat(Kernels.prepare(nchwIn, new float[nchwIn.weightSize()],
@@ -107,8 +120,15 @@ class BlockedWinogradTest {
         Layout.BLOCKED));
   }
 
+  /** {@link #check(Conv2d, int, boolean, boolean, boolean, int, int) check} on both tiles. */
   private void check(Conv2d c, int batch, boolean bias, boolean residual, boolean relu,
       int threads) {
+    check(c, batch, bias, residual, relu, threads, 4);
+    check(c, batch, bias, residual, relu, threads, 2);
+  }
+
+  private void check(Conv2d c, int batch, boolean bias, boolean residual, boolean relu,
+      int threads, int m) {
     int plane = c.inHeight() * c.inWidth(), outPlane = c.outHeight() * c.outWidth();
     float[] in = random(random, batch * c.inSize());
     float[] w = random(random, c.weightSize());
@@ -123,13 +143,16 @@ class BlockedWinogradTest {
         : shifted(3, blocked(c.outChannels(), outPlane, batch, res));
     float[] out = new float[size + 7 + 4];
     Arrays.fill(out, Float.NaN);
-    ConvWeights prepared =
-        Kernels.prepare(c, w, ConvWeights.Algorithm.WINOGRAD_4X4, Layout.BLOCKED);
-    assertThat(prepared.algorithm()).isEqualTo(ConvWeights.Algorithm.BLOCKED_WINOGRAD_4X4);
+    ConvWeights prepared = Kernels.prepare(c, w, m == 4 ? ConvWeights.Algorithm.WINOGRAD_4X4
+        : ConvWeights.Algorithm.WINOGRAD_2X2, Layout.BLOCKED);
+    assertThat(prepared.algorithm()).isEqualTo(m == 4
+        ? ConvWeights.Algorithm.BLOCKED_WINOGRAD_4X4 : ConvWeights.Algorithm.BLOCKED_WINOGRAD_2X2);
     Kernels.conv2d(Parallel.of(threads), c, batch, blockedIn, 5, prepared, b, blockedRes, 3,
         relu, out, 7);
-    assertWithMessage("%s before the output", c).that(Float.isNaN(out[6])).isTrue();
-    assertWithMessage("%s after the output", c).that(Float.isNaN(out[size + 7])).isTrue();
+    assertWithMessage("%s F(%sx%s) before the output", c, m, m).that(Float.isNaN(out[6]))
+        .isTrue();
+    assertWithMessage("%s F(%sx%s) after the output", c, m, m)
+        .that(Float.isNaN(out[size + 7])).isTrue();
     float[] actual = new float[size];
     Layout.BLOCKED.toNchw(batch, c.outChannels(), outPlane, out, 7, actual, 0);
     compare(c, batch, in, w, b, res, expected, actual);

@@ -58,23 +58,22 @@ public record KernelPlan(Compilation compilation, List<Array> arrays, List<Buffe
    * narrower ones, where the transforms outweigh the products saved. The larger tile wins where
    * an image has at least 16 of them; on smaller maps most of its tiles would be padding.
    *
-   * <p>Layers with a kernel larger than 1x1 and output rows at most {@link #MAX_CHANNELS_WIDTH}
-   * wide take {@link ConvWeights.Algorithm#CHANNELS} instead, unless Winograd F(4x4) has at
-   * least 16 tiles an image, and so do 1x1 layers with output rows at most
-   * {@link #MAX_POINTWISE_CHANNELS_WIDTH} wide: the direct convolution with output channels in
-   * the vectors, which wastes no columns on small images and reads each weight once per call.
-   * That covers ResNet's 3x3 layers at 14x14 and 7x7, its strided 3x3 layers and its 1x1 layers
+   * <p>Other layers with a kernel larger than 1x1 and output rows at most
+   * {@link #MAX_CHANNELS_WIDTH} wide take {@link ConvWeights.Algorithm#CHANNELS} instead, and so
+   * do 1x1 layers with output rows at most {@link #MAX_POINTWISE_CHANNELS_WIDTH} wide: the direct
+   * convolution with output channels in the vectors, which wastes no columns on small images and
+   * reads each weight once per call. That covers ResNet's strided 3x3 layers and its 1x1 layers
    * into 14x14 and 7x7 (docs/PERFORMANCE.md). Where the runtime keeps activations blocked by
    * channels ({@code Layout.BLOCKED}, AVX-512), it runs every convolution without groups whose
-   * output is blocked on its blocked kernel instead, whatever this says, but F(4x4) between
-   * blocked tensors on its blocked F(4x4) kernel: there ResNet-18's 3x3 layers at 14x14 took 0.78
-   * times ONNX Runtime's time on F(4x4) and 1.02 on the blocked direct kernel, so 14x14, with
-   * 16 tiles, takes F(4x4) (docs/PERFORMANCE.md, sixteenth session).
+   * output is blocked on its blocked kernel instead, whatever this says, but Winograd between
+   * blocked tensors on its blocked Winograd kernel: there ResNet-18's 3x3 layers at 14x14 took
+   * 0.78 times ONNX Runtime's time on F(4x4) and 1.02 on the blocked direct kernel (sixteenth
+   * session), and its 512-channel layer at 7x7 1.91-2.14 ms on F(2x2) against 2.27-2.42 direct
+   * and 2.31-2.87 on F(4x4), whose weights are four times the layer's (twenty-first session).
    */
   public static ConvWeights.Algorithm algorithm(Conv2d c) {
     boolean channels = c.kernel() == 1 ? c.outWidth() <= MAX_POINTWISE_CHANNELS_WIDTH
-        : c.outWidth() <= MAX_CHANNELS_WIDTH
-            && !(winograd(c) && tiles4(c) >= MIN_WINOGRAD_4X4_TILES);
+        : c.outWidth() <= MAX_CHANNELS_WIDTH && !winograd(c);
     return channels ? ConvWeights.Algorithm.CHANNELS : narrowAlgorithm(c);
   }
 

@@ -29,11 +29,17 @@ class KernelPlanTest {
   }
 
   @Test
+  void smallerMapsRunTheSmallerTile() {
+    // fewer than 16 tiles of 4x4: ResNet's 7x7 layers, CIFAR's 8x8
+    assertThat(of(512, 7, 3, 1)).isEqualTo(Algorithm.WINOGRAD_2X2);
+    assertThat(of(256, 12, 3, 1)).isEqualTo(Algorithm.WINOGRAD_2X2);
+    assertThat(of(64, 8, 3, 1)).isEqualTo(Algorithm.WINOGRAD_2X2);
+    assertThat(KernelPlan.narrowAlgorithm(new Conv2d(512, 7, 7, 512, 3, 1, 1, 1, 1)))
+        .isEqualTo(Algorithm.WINOGRAD_2X2);
+  }
+
+  @Test
   void smallImagesRunWithOutputChannelsInTheVectors() {
-    // stride 1 with fewer than 16 tiles of 4x4: ResNet's 7x7 layers, CIFAR's 8x8
-    assertThat(of(512, 7, 3, 1)).isEqualTo(Algorithm.CHANNELS);
-    assertThat(of(256, 12, 3, 1)).isEqualTo(Algorithm.CHANNELS);
-    assertThat(of(64, 8, 3, 1)).isEqualTo(Algorithm.CHANNELS);
     assertThat(of(16, 28, 3, 1)).isEqualTo(Algorithm.CHANNELS); // too few channels for Winograd
     // strided layers into outputs at most 28 wide, grouped and dilated ones too
     assertThat(of(64, 56, 3, 2)).isEqualTo(Algorithm.CHANNELS);
