@@ -1,5 +1,7 @@
 package dev.resnetc.runtime;
 
+import java.util.Arrays;
+
 /**
  * Winograd's minimal filtering F(m x m, 3x3) for stride-1, undilated, ungrouped 3x3
  * convolutions, with output tiles of {@code m = 2} or {@code m = 4}: each m x m block of outputs
@@ -53,74 +55,148 @@ final class Winograd {
    * 9-13.
    */
   static float[] transformWeights(Conv2d c, float[] w, int m, int mr, boolean byPanel) {
-    int n = m + 2;
-    int cout = c.outChannels();
-    int cin = c.inChannels();
-    int perXi = (cout + mr - 1) / mr * cin * mr;
-    int panel = cin * mr;
-    float[] packed = new float[n * n * perXi];
-    double[] t = new double[n * 3]; // G g
-    double[] u = new double[n]; // a row of G g G^T
-    float[] run = new float[n * n * RUN]; // RUN consecutive values of each position
-    for (int at0 = 0; at0 < perXi; at0 += RUN) { // at = (oc / mr * cin + ic) * mr + oc % mr
-      int count = Math.min(RUN, perXi - at0);
+    Packing p = new Packing(c, w, m, mr, byPanel);
+    for (int at0 = 0; at0 < p.perXi; at0 += RUN) {
+      int count = Math.min(RUN, p.perXi - at0);
+      if (m == 2) {
+        transform2(p, at0, count);
+      } else {
+        transform4(p, at0, count);
+      }
+    }
+    return p.packed;
+  }
+
+  /** A layer's weights on their way into panels, {@link #RUN} values of each position at once. */
+  private static final class Packing {
+    final float[] w;
+    final int cout;
+    final int cin;
+    final int mr;
+    final int positions;
+    final int perXi;
+    final int panel;
+    final boolean byPanel;
+    final float[] packed;
+    /** RUN consecutive values of each position. */
+    final float[] run;
+    /** Each value's 3x3 kernel in {@code w}, or -1 for a panel's padding. */
+    final int[] kernels = new int[RUN];
+
+    Packing(Conv2d c, float[] w, int m, int mr, boolean byPanel) {
+      this.w = w;
+      cout = c.outChannels();
+      cin = c.inChannels();
+      this.mr = mr;
+      positions = positions(m);
+      perXi = (cout + mr - 1) / mr * cin * mr;
+      panel = cin * mr;
+      this.byPanel = byPanel;
+      packed = new float[positions * perXi];
+      run = new float[positions * RUN];
+    }
+
+    /** The kernels of values {@code at0 ..}, {@code at = (oc / mr * cin + ic) * mr + oc % mr}. */
+    void kernels(int at0, int count) {
+      boolean padding = false;
       for (int r = 0; r < count; r++) {
         int at = at0 + r;
         int oc = at / (mr * cin) * mr + at % mr;
-        if (oc < cout) {
-          transform(m, w, (oc * cin + at / mr % cin) * 9, t, u, run, r, RUN);
-        } else {
-          for (int xi = 0; xi < n * n; xi++) {
-            run[xi * RUN + r] = 0;
-          }
-        }
+        kernels[r] = oc < cout ? (oc * cin + at / mr % cin) * 9 : -1;
+        padding |= oc >= cout;
       }
-      for (int xi = 0; xi < n * n; xi++) {
-        int to = byPanel ? (at0 / panel * n * n + xi) * panel + at0 % panel : xi * perXi + at0;
+      if (padding) {
+        Arrays.fill(run, 0f);
+      }
+    }
+
+    /** The run of each position into its place. */
+    void copy(int at0, int count) {
+      for (int xi = 0; xi < positions; xi++) {
+        int to = byPanel ? (at0 / panel * positions + xi) * panel + at0 % panel
+            : xi * perXi + at0;
         System.arraycopy(run, xi * RUN, packed, to, count);
       }
     }
-    return packed;
   }
 
-  /**
-   * {@code G g G^T} of the 3x3 kernel at {@code w[kernel]}, its values {@code stride} apart from
-   * {@code out[at]}: {@code G} is interpolation at F(m x m)'s points, applied to the kernel's
-   * three columns, then to the rows of the result.
+  /*
+   * U = G g G^T of one kernel g, whose rows are (a0, a1, a2), (b0, b1, b2) and (c0, c1, c2):
+   * G applied to its columns, then to each row of the result. G evaluates a + b x + c x^2 at the
+   * tile's interpolation points, scaled as Lavin and Gray's G scales them: F(2x2) at 0, 1, -1
+   * and infinity (halving the middle two), F(4x4) at 0, 1, -1, 2, -2 and infinity (times 1/4,
+   * -1/6, -1/6, 1/24, 1/24). A method per tile size, each a whole run, straight-line code over
+   * locals: with a branch on the size inside the loop, C2 compiled the loop for F(4x4) alone
+   * (ResNet's first layers), and ResNet-18's first F(2x2) layer sent it back to the interpreter
+   * (50-80 ms against 18).
    */
-  private static void transform(int m, float[] w, int kernel, double[] t, double[] u, float[] out,
-      int at, int stride) {
-    int n = m + 2;
-    for (int j = 0; j < 3; j++) {
-      interpolate(m, w[kernel + j], w[kernel + 3 + j], w[kernel + 6 + j], t, j, 3);
-    }
-    for (int i = 0; i < n; i++) {
-      interpolate(m, t[i * 3], t[i * 3 + 1], t[i * 3 + 2], u, 0, 1);
-      for (int j = 0; j < n; j++) {
-        out[at + (i * n + j) * stride] = (float) u[j];
+
+  /** F(2x2)'s {@code U} of values {@code at0 .. at0 + count - 1}, packed. */
+  private static void transform2(Packing p, int at0, int count) {
+    p.kernels(at0, count);
+    float[] w = p.w, run = p.run;
+    int[] kernels = p.kernels;
+    for (int r = 0; r < count; r++) {
+      int k = kernels[r];
+      if (k >= 0) {
+        double a0 = w[k], a1 = w[k + 1], a2 = w[k + 2];
+        double b0 = w[k + 3], b1 = w[k + 4], b2 = w[k + 5];
+        double c0 = w[k + 6], c1 = w[k + 7], c2 = w[k + 8];
+        row2(a0, a1, a2, run, r);
+        row2((a0 + b0 + c0) * 0.5, (a1 + b1 + c1) * 0.5, (a2 + b2 + c2) * 0.5, run, 4 * RUN + r);
+        row2((a0 - b0 + c0) * 0.5, (a1 - b1 + c1) * 0.5, (a2 - b2 + c2) * 0.5, run, 8 * RUN + r);
+        row2(c0, c1, c2, run, 12 * RUN + r);
       }
     }
+    p.copy(at0, count);
   }
 
-  /**
-   * {@code G (a, b, c)^T} into {@code v[at + i * step]}: the polynomial {@code a + b x + c x^2}
-   * at F(2x2)'s points 0, 1, -1 and infinity or F(4x4)'s 0, 1, -1, 2, -2 and infinity, scaled as
-   * Lavin and Gray's {@code G} scales them.
-   */
-  private static void interpolate(int m, double a, double b, double c, double[] v, int at,
-      int step) {
-    if (m == 2) {
-      v[at] = a;
-      v[at + step] = (a + b + c) * 0.5;
-      v[at + 2 * step] = (a - b + c) * 0.5;
-      v[at + 3 * step] = c;
-    } else {
-      v[at] = a * 0.25;
-      v[at + step] = (a + b + c) * (-1 / 6.0);
-      v[at + 2 * step] = (a - b + c) * (-1 / 6.0);
-      v[at + 3 * step] = a * (1 / 24.0) + b * (1 / 12.0) + c * (1 / 6.0);
-      v[at + 4 * step] = a * (1 / 24.0) - b * (1 / 12.0) + c * (1 / 6.0);
-      v[at + 5 * step] = c;
-    }
+  /** {@code (a, b, c) G^T} of F(2x2): a row of {@code U}, at {@code run[at + j * RUN]}. */
+  private static void row2(double a, double b, double c, float[] run, int at) {
+    run[at] = (float) a;
+    run[at + RUN] = (float) ((a + b + c) * 0.5);
+    run[at + 2 * RUN] = (float) ((a - b + c) * 0.5);
+    run[at + 3 * RUN] = (float) c;
   }
+
+  /** F(4x4)'s {@code U} of values {@code at0 .. at0 + count - 1}, packed. */
+  private static void transform4(Packing p, int at0, int count) {
+    p.kernels(at0, count);
+    float[] w = p.w, run = p.run;
+    int[] kernels = p.kernels;
+    for (int r = 0; r < count; r++) {
+      int k = kernels[r];
+      if (k >= 0) {
+        double a0 = w[k], a1 = w[k + 1], a2 = w[k + 2];
+        double b0 = w[k + 3], b1 = w[k + 4], b2 = w[k + 5];
+        double c0 = w[k + 6], c1 = w[k + 7], c2 = w[k + 8];
+        row4(a0 * 0.25, a1 * 0.25, a2 * 0.25, run, r);
+        row4((a0 + b0 + c0) * SIXTH, (a1 + b1 + c1) * SIXTH, (a2 + b2 + c2) * SIXTH, run,
+            6 * RUN + r);
+        row4((a0 - b0 + c0) * SIXTH, (a1 - b1 + c1) * SIXTH, (a2 - b2 + c2) * SIXTH, run,
+            12 * RUN + r);
+        row4(at2(a0, b0, c0), at2(a1, b1, c1), at2(a2, b2, c2), run, 18 * RUN + r);
+        row4(at2(a0, -b0, c0), at2(a1, -b1, c1), at2(a2, -b2, c2), run, 24 * RUN + r);
+        row4(c0, c1, c2, run, 30 * RUN + r);
+      }
+    }
+    p.copy(at0, count);
+  }
+
+  /** {@code (a, b, c) G^T} of F(4x4): a row of {@code U}, at {@code run[at + j * RUN]}. */
+  private static void row4(double a, double b, double c, float[] run, int at) {
+    run[at] = (float) (a * 0.25);
+    run[at + RUN] = (float) ((a + b + c) * SIXTH);
+    run[at + 2 * RUN] = (float) ((a - b + c) * SIXTH);
+    run[at + 3 * RUN] = (float) at2(a, b, c);
+    run[at + 4 * RUN] = (float) at2(a, -b, c);
+    run[at + 5 * RUN] = (float) c;
+  }
+
+  /** F(4x4)'s {@code G} at the point 2: {@code (a + 2b + 4c) / 24}. */
+  private static double at2(double a, double b, double c) {
+    return a * (1 / 24.0) + b * (1 / 12.0) + c * (1 / 6.0);
+  }
+
+  private static final double SIXTH = -1 / 6.0;
 }
