@@ -481,6 +481,4 @@ final class BlockedConv {
     cd0.intoArray(tile, tileOff + 26 * L);
     cd1.intoArray(tile, tileOff + 27 * L);
   }
-
-
 }

@@ -77,9 +77,9 @@ final class BlockedWinograd {
   /** The arguments and geometry of one call, reused by each calling thread. */
   private static final class Job extends VectorKernels.KernelCall {
     Conv2d c;
-    /** F(m x m, 3x3): the output tile's side, the input tile's {@code n = m + 2}, its positions. */
+    /** F(m x m, 3x3): the output tile's side, the input tile's ({@code m + 2}), its positions. */
     int m;
-    int n;
+    int side;
     int xis;
     boolean transforming;
     int tilesX;
@@ -102,8 +102,8 @@ final class BlockedWinograd {
     void set(Conv2d c, int m) {
       this.c = c;
       this.m = m;
-      n = m + 2;
-      xis = n * n;
+      side = m + 2;
+      xis = side * side;
       tilesX = (c.outWidth() + m - 1) / m;
       tilesY = (c.outHeight() + m - 1) / m;
       tilesPerImage = tilesX * tilesY;
@@ -219,7 +219,7 @@ final class BlockedWinograd {
     int h = c.inHeight(), w = c.inWidth(), p = c.padding();
     float[] in = j.in, half = s.half;
     int n = tg / j.tilesPerImage, t = tg % j.tilesPerImage;
-    int m = j.m, size = j.n;
+    int m = j.m, size = j.side;
     int y0 = t / j.tilesX * m - p, x0 = t % j.tilesX * m - p;
     int block = j.inOff + (n * j.inBlocks + cb) * h * w * L;
     float[] src = in;
@@ -408,7 +408,7 @@ final class BlockedWinograd {
     float[] products = s.products, half = s.half;
     int strip = j.strip;
     int n = tg / j.tilesPerImage, t = tg % j.tilesPerImage;
-    int m = j.m, size = j.n;
+    int m = j.m, size = j.side;
     int y0 = t / j.tilesX * m, x0 = t % j.tilesX * m;
     int rowsLeft = Math.min(m, oh - y0), colsLeft = Math.min(m, ow - x0);
     for (int hv = 0; hv < vectors; hv++) {

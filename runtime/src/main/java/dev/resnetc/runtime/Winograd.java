@@ -171,12 +171,14 @@ final class Winograd {
         double b0 = w[k + 3], b1 = w[k + 4], b2 = w[k + 5];
         double c0 = w[k + 6], c1 = w[k + 7], c2 = w[k + 8];
         row4(a0 * 0.25, a1 * 0.25, a2 * 0.25, run, r);
-        row4((a0 + b0 + c0) * SIXTH, (a1 + b1 + c1) * SIXTH, (a2 + b2 + c2) * SIXTH, run,
-            6 * RUN + r);
-        row4((a0 - b0 + c0) * SIXTH, (a1 - b1 + c1) * SIXTH, (a2 - b2 + c2) * SIXTH, run,
-            12 * RUN + r);
-        row4(at2(a0, b0, c0), at2(a1, b1, c1), at2(a2, b2, c2), run, 18 * RUN + r);
-        row4(at2(a0, -b0, c0), at2(a1, -b1, c1), at2(a2, -b2, c2), run, 24 * RUN + r);
+        row4((a0 + b0 + c0) * MINUS_SIXTH, (a1 + b1 + c1) * MINUS_SIXTH,
+            (a2 + b2 + c2) * MINUS_SIXTH, run, 6 * RUN + r);
+        row4((a0 - b0 + c0) * MINUS_SIXTH, (a1 - b1 + c1) * MINUS_SIXTH,
+            (a2 - b2 + c2) * MINUS_SIXTH, run, 12 * RUN + r);
+        row4(atPoint2(a0, b0, c0), atPoint2(a1, b1, c1), atPoint2(a2, b2, c2), run,
+            18 * RUN + r);
+        row4(atPoint2(a0, -b0, c0), atPoint2(a1, -b1, c1), atPoint2(a2, -b2, c2), run,
+            24 * RUN + r);
         row4(c0, c1, c2, run, 30 * RUN + r);
       }
     }
@@ -186,17 +188,17 @@ final class Winograd {
   /** {@code (a, b, c) G^T} of F(4x4): a row of {@code U}, at {@code run[at + j * RUN]}. */
   private static void row4(double a, double b, double c, float[] run, int at) {
     run[at] = (float) (a * 0.25);
-    run[at + RUN] = (float) ((a + b + c) * SIXTH);
-    run[at + 2 * RUN] = (float) ((a - b + c) * SIXTH);
-    run[at + 3 * RUN] = (float) at2(a, b, c);
-    run[at + 4 * RUN] = (float) at2(a, -b, c);
+    run[at + RUN] = (float) ((a + b + c) * MINUS_SIXTH);
+    run[at + 2 * RUN] = (float) ((a - b + c) * MINUS_SIXTH);
+    run[at + 3 * RUN] = (float) atPoint2(a, b, c);
+    run[at + 4 * RUN] = (float) atPoint2(a, -b, c);
     run[at + 5 * RUN] = (float) c;
   }
 
   /** F(4x4)'s {@code G} at the point 2: {@code (a + 2b + 4c) / 24}. */
-  private static double at2(double a, double b, double c) {
+  private static double atPoint2(double a, double b, double c) {
     return a * (1 / 24.0) + b * (1 / 12.0) + c * (1 / 6.0);
   }
 
-  private static final double SIXTH = -1 / 6.0;
+  private static final double MINUS_SIXTH = -1 / 6.0;
 }
