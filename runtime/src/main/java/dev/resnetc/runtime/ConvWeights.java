@@ -83,14 +83,34 @@ public final class ConvWeights {
     this.layout = layout;
   }
 
-  /** Whether the Vector API kernel will run these weights. */
-  public boolean vectorized() {
-    return packed;
+  /**
+   * The weights that replace these once they are ready (Winograd's, transformed in the
+   * background: {@link Kernels#prepareDeferred}), or null.
+   */
+  private volatile ConvWeights replacement;
+
+  /** The weights a convolution runs now: these, or those that replaced them. */
+  ConvWeights current() {
+    ConvWeights r = replacement;
+    return r == null ? this : r;
   }
 
-  /** The algorithm that will run these weights. */
+  /** From now on, convolutions run {@code w} instead (a volatile write: they see it whole). */
+  void replaceWith(ConvWeights w) {
+    replacement = w;
+  }
+
+  /** Whether the Vector API kernel runs these weights. */
+  public boolean vectorized() {
+    return current().packed;
+  }
+
+  /**
+   * The algorithm that runs these weights now; for weights from {@link Kernels#prepareDeferred},
+   * the blocked direct kernel's until Winograd's are ready.
+   */
   public Algorithm algorithm() {
-    return algorithm;
+    return current().algorithm;
   }
 
   /** The layout of the activations these weights were prepared for. */

@@ -5,6 +5,7 @@ import static dev.resnetc.runtime.Shapes.requireRange;
 import static dev.resnetc.runtime.Shapes.requirePositive;
 
 import java.util.Arrays;
+import java.util.function.Predicate;
 
 /**
  * The float32 kernels over NCHW tensors (batch first) that generated networks call. Each tensor is
@@ -33,7 +34,10 @@ public final class Kernels {
    * small calls of each kernel this machine's networks run, with each kind of epilogue, until the
    * JIT has compiled them (this method starts it too, if nothing did yet); while it runs, the
    * machine has a core less and its caches are shared, so on two cores a convolution took up to
-   * twice as long.
+   * twice as long. After its warm-up, that thread transforms the Winograd weights that
+   * {@link #prepareDeferred} left to it, and this method waits for those too: once it returns,
+   * every loaded network runs the algorithms its compiler chose, and its outputs no longer change
+   * in their last digits from one call to the next.
    * A service can call this before it reports ready, and a benchmark before it starts the clock.
    * Returns at once on the scalar path, which has no warm-up.
    *
@@ -116,6 +120,43 @@ public final class Kernels {
   }
 
   /**
+   * {@link #prepare(Conv2d, float[], ConvWeights.Algorithm, Layout) prepare} as a network's load
+   * calls it: while the kernels' warm-up is still running, a Winograd layer over blocked
+   * activations gets the blocked direct kernel's weights (a copy), and the warm-up thread, once
+   * its warm-up is over, transforms {@code weight} for Winograd; from then on, calls run those.
+   * So a fresh JVM's first result waits neither for the transforms nor for Winograd's kernels to
+   * compile (on two vCPUs, ResNet-18's first result came 639 ms after the load began instead of
+   * 809, ResNet-50's 804 instead of 992). Until the switch, a layer's outputs differ from later
+   * calls' in their last digits (both within the tests' bounds of the direct convolution);
+   * {@link #awaitWarmUp} returns once every switch is made. The caller must not change
+   * {@code weight} afterwards.
+   */
+  public static ConvWeights prepareDeferred(Conv2d c, float[] weight,
+      ConvWeights.Algorithm algorithm, Layout layout) {
+    if (!(VECTORIZED && VectorKernels.warmingUp())) {
+      return prepare(c, weight, algorithm, layout);
+    }
+    return prepareDeferred(c, weight, algorithm, layout, VectorKernels::afterWarmUp);
+  }
+
+  /**
+   * {@link #prepareDeferred(Conv2d, float[], ConvWeights.Algorithm, Layout) prepareDeferred} with
+   * the transform left to {@code later}, which takes it, or returns false to have it run now.
+   */
+  static ConvWeights prepareDeferred(Conv2d c, float[] weight, ConvWeights.Algorithm algorithm,
+      Layout layout, Predicate<Runnable> later) {
+    if (!(layout == Layout.BLOCKED && algorithm.winograd() && BlockedWinograd.applies(c))) {
+      return prepare(c, weight, algorithm, layout);
+    }
+    ConvWeights direct = prepare(c, weight, ConvWeights.Algorithm.BLOCKED, layout);
+    Runnable transform = () -> direct.replaceWith(prepare(c, weight, algorithm, layout));
+    if (!later.test(transform)) {
+      transform.run();
+    }
+    return direct;
+  }
+
+  /**
    * {@link #conv2d(Conv2d, int, float[], int, float[], float[], float[], int, boolean, float[],
    * int) conv2d} with prepared weights, on the Vector API path when available, its tasks spread
    * over {@code parallel}'s threads.
@@ -163,6 +204,7 @@ public final class Kernels {
     if (!weight.geometry.equals(c)) {
       throw new IllegalArgumentException("weights prepared for " + weight.geometry + ", not " + c);
     }
+    weight = weight.current();
     if (!weight.packed) {
       conv2d(c, batch, in, inOff, weight.data, bias, residual, resOff, relu, out, outOff);
       return;

@@ -1,5 +1,6 @@
 package dev.resnetc.runtime;
 
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -61,6 +62,15 @@ final class VectorKernels {
 
   private VectorKernels() {}
 
+  /** Guards {@link #afterWarmUp}. */
+  private static final Object QUEUE = new Object();
+
+  /**
+   * The tasks the warm-up thread runs once its warm-up is over (Winograd's deferred weight
+   * transforms, {@link Kernels#prepareDeferred}), or null once it has run them all.
+   */
+  private static ArrayDeque<Runnable> afterWarmUp = new ArrayDeque<>();
+
   /** Runs {@link #warmUp}; started when this class is loaded. */
   private static final Thread WARM_UP = new Thread(VectorKernels::warmUp, "resnetc-warm-up");
 
@@ -69,9 +79,60 @@ final class VectorKernels {
     WARM_UP.start();
   }
 
-  /** Waits until {@link #warmUp} is over (starting it, if this class was not loaded yet). */
+  /**
+   * Waits until {@link #warmUp}, with the tasks left for after it, is over (starting it, if this
+   * class was not loaded yet).
+   */
   static void awaitWarmUp() throws InterruptedException {
     WARM_UP.join();
+  }
+
+  /**
+   * Whether the warm-up thread will still take tasks for after its warm-up (of the preferred
+   * layout's kernels).
+   */
+  static boolean warmingUp() {
+    synchronized (QUEUE) {
+      return afterWarmUp != null;
+    }
+  }
+
+  /**
+   * Leaves {@code task} to the warm-up thread, to run once its warm-up is over; false, and the
+   * task not taken, if that thread has run its last task already.
+   */
+  static boolean afterWarmUp(Runnable task) {
+    synchronized (QUEUE) {
+      return afterWarmUp != null && afterWarmUp.add(task);
+    }
+  }
+
+  /**
+   * Runs the tasks left for after the warm-up, in the order they came, and then takes no more.
+   * If one throws (an {@code OutOfMemoryError} in a transform), the rest are dropped: their
+   * layers keep the direct kernel, and the thread ends with the error.
+   */
+  private static void runAfterWarmUp() {
+    try {
+      for (Runnable task = nextTask(); task != null; task = nextTask()) {
+        task.run();
+      }
+    } finally {
+      synchronized (QUEUE) {
+        afterWarmUp = null;
+      }
+    }
+  }
+
+  /** The next task left for after the warm-up; null, and no more taken, once there is none. */
+  private static Runnable nextTask() {
+    synchronized (QUEUE) {
+      Runnable task = afterWarmUp.poll();
+      if (task == null) {
+        afterWarmUp = null; // in the same hold of the lock as the empty poll, so none is lost
+      }
+      return task;
+    }
   }
 
   /**
@@ -81,16 +142,25 @@ final class VectorKernels {
    * slowing the first {@code forward}, which would otherwise run the Vector API boxed: a kernel
    * reaches C2 only after some 15000 calls and loop turns, each boxed until then. So the kernels
    * of the preferred layout go first, in the order a forward call meets them, each with the
-   * smallest work per call that still runs every path of its code.
+   * smallest work per call that still runs every path of its code, then pooling and dense
+   * layers, then the tasks left for after the warm-up (which need only those). In the blocked
+   * layout, the NCHW convolutions (for groups, or {@code -Dresnetc.nchw=true}) come last: they
+   * took 1.1-1.3 s of a core after ResNet-18's first result.
    */
   private static void warmUp() {
     profileOperations();
     Parallel one = Parallel.of(1);
-    if (SIXTEEN_LANES && Layout.preferred() == Layout.BLOCKED) {
+    boolean blocked = SIXTEEN_LANES && Layout.preferred() == Layout.BLOCKED;
+    if (blocked) {
       warmUpBlocked(one);
+    } else {
+      warmUpNchw(one);
     }
-    warmUpNchw(one);
     warmUpLayers(one);
+    runAfterWarmUp();
+    if (blocked) {
+      warmUpNchw(one);
+    }
   }
 
   /**

@@ -9,7 +9,9 @@ import static dev.resnetc.runtime.Tensors.shifted;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -118,6 +120,78 @@ class BlockedWinogradTest {
     assertThrows(IllegalArgumentException.class, () -> Kernels.prepare(nchwIn,
         new float[nchwIn.weightSize()], ConvWeights.Algorithm.BLOCKED_WINOGRAD_4X4,
         Layout.BLOCKED));
+  }
+
+  @Test
+  void deferredWeightsRunTheDirectKernelUntilTheirTransformHasRun() {
+    Conv2d c = new Conv2d(32, 7, 7, 48, 3, 1, 1, 1, 1);
+    for (ConvWeights.Algorithm algorithm : new ConvWeights.Algorithm[] {
+        ConvWeights.Algorithm.WINOGRAD_2X2, ConvWeights.Algorithm.WINOGRAD_4X4}) {
+      float[] w = random(random, c.weightSize());
+      float[] in = blocked(c.inChannels(), 49, 1, random(random, c.inSize()));
+      float[] b = random(random, c.outChannels());
+      float[] direct = blockedConv(c, in, Kernels.prepare(c, w, ConvWeights.Algorithm.BLOCKED,
+          Layout.BLOCKED), b);
+      float[] winograd = blockedConv(c, in, Kernels.prepare(c, w, algorithm, Layout.BLOCKED), b);
+      assertWithMessage("F(%sx%s) and direct round alike: this test could not tell them apart",
+          algorithm.tile(), algorithm.tile()).that(winograd).isNotEqualTo(direct);
+      List<Runnable> later = new ArrayList<>();
+      ConvWeights deferred = Kernels.prepareDeferred(c, w, algorithm, Layout.BLOCKED, later::add);
+      assertThat(later).hasSize(1);
+      assertThat(deferred.algorithm()).isEqualTo(ConvWeights.Algorithm.BLOCKED);
+      assertThat(blockedConv(c, in, deferred, b)).isEqualTo(direct);
+      later.get(0).run();
+      assertThat(deferred.algorithm().tile()).isEqualTo(algorithm.tile());
+      assertThat(deferred.algorithm().blockedWinograd()).isTrue();
+      assertThat(blockedConv(c, in, deferred, b)).isEqualTo(winograd);
+      // where nothing takes the transform, it runs at once
+      ConvWeights now = Kernels.prepareDeferred(c, w, algorithm, Layout.BLOCKED, task -> false);
+      assertThat(now.algorithm().tile()).isEqualTo(algorithm.tile());
+      assertThat(blockedConv(c, in, now, b)).isEqualTo(winograd);
+    }
+  }
+
+  @Test
+  void onlyWinogradOverBlockedActivationsIsDeferred() {
+    List<Runnable> later = new ArrayList<>();
+    Conv2d strided = new Conv2d(32, 8, 8, 32, 3, 2, 1, 1, 1);
+    assertThat(Kernels.prepareDeferred(strided, new float[strided.weightSize()],
+        ConvWeights.Algorithm.DIRECT, Layout.BLOCKED, later::add).algorithm())
+        .isEqualTo(ConvWeights.Algorithm.BLOCKED);
+    Conv2d c = new Conv2d(32, 8, 8, 32, 3, 1, 1, 1, 1);
+    assertThat(Kernels.prepareDeferred(c, new float[c.weightSize()],
+        ConvWeights.Algorithm.WINOGRAD_4X4, Layout.NCHW, later::add).algorithm())
+        .isEqualTo(ConvWeights.Algorithm.WINOGRAD_4X4);
+    // a 3-channel input is not blocked, so blocked Winograd does not apply
+    Conv2d nchwIn = new Conv2d(3, 8, 8, 32, 3, 1, 1, 1, 1);
+    assertThat(Kernels.prepareDeferred(nchwIn, new float[nchwIn.weightSize()],
+        ConvWeights.Algorithm.WINOGRAD_4X4, Layout.BLOCKED, later::add).algorithm())
+        .isEqualTo(ConvWeights.Algorithm.BLOCKED);
+    assertThat(later).isEmpty();
+  }
+
+  @Test
+  void aTransformLeftToTheWarmUpThreadHasRunWhenAwaitWarmUpReturns() throws Exception {
+    boolean[] ran = new boolean[1];
+    // taken if this JVM's warm-up is still running (as when this test class runs first)
+    boolean taken = VectorKernels.afterWarmUp(() -> ran[0] = true);
+    Kernels.awaitWarmUp();
+    assertThat(ran[0]).isEqualTo(taken);
+    assertThat(VectorKernels.warmingUp()).isFalse();
+    assertThat(VectorKernels.afterWarmUp(() -> { })).isFalse();
+    Conv2d c = new Conv2d(32, 8, 8, 32, 3, 1, 1, 1, 1);
+    assertThat(Kernels.prepareDeferred(c, new float[c.weightSize()],
+        ConvWeights.Algorithm.WINOGRAD_4X4, Layout.BLOCKED).algorithm())
+        .isEqualTo(ConvWeights.Algorithm.BLOCKED_WINOGRAD_4X4);
+  }
+
+  /** One blocked image through {@code c} with bias and ReLU, as NCHW. */
+  private static float[] blockedConv(Conv2d c, float[] in, ConvWeights w, float[] b) {
+    float[] out = new float[c.outSize()];
+    Kernels.conv2d(Parallel.of(1), c, 1, in, 0, w, b, null, 0, true, out, 0);
+    float[] nchw = new float[c.outSize()];
+    Layout.BLOCKED.toNchw(1, c.outChannels(), c.outHeight() * c.outWidth(), out, 0, nchw, 0);
+    return nchw;
   }
 
   /** {@link #check(Conv2d, int, boolean, boolean, boolean, int, int) check} on both tiles. */

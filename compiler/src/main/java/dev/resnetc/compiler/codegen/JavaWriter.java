@@ -248,7 +248,7 @@ public final class JavaWriter {
         if (KernelPlan.algorithm(g) == ConvWeights.Algorithm.CHANNELS) {
           algorithm = CodeBlock.of("$T.channelsOr($L)", KERNELS, algorithm);
         }
-        value = CodeBlock.of("$T.prepare($N, $L, $L, LAYOUT)", KERNELS,
+        value = CodeBlock.of("$T.prepareDeferred($N, $L, $L, LAYOUT)", KERNELS,
             geometry(g, a.key().substring(0, a.key().lastIndexOf('.'))), value, algorithm);
       }
       m.addStatement("this.$N = $L", fieldOfArray.get(a.key()), value);
