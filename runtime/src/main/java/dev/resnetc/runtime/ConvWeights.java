@@ -84,18 +84,30 @@ public final class ConvWeights {
   }
 
   /**
-   * The weights that replace these once they are ready (Winograd's, transformed in the
-   * background: {@link Kernels#prepareDeferred}), or null.
+   * For weights made by {@link #replaceable}, those that run now, or null: the blocked direct
+   * kernel's until Winograd's are ready ({@link Kernels#prepareDeferred}).
    */
   private volatile ConvWeights replacement;
 
-  /** The weights a convolution runs now: these, or those that replaced them. */
+  /**
+   * Weights that run {@code first} until {@link #replaceWith} gives them others. They keep no
+   * array of their own, so that {@code first}'s is garbage once replaced; each is immutable, so
+   * a call that took {@code first} just before the switch runs it whole.
+   */
+  static ConvWeights replaceable(ConvWeights first) {
+    ConvWeights w = new ConvWeights(first.geometry, null, first.packed, first.algorithm,
+        first.layout);
+    w.replacement = first;
+    return w;
+  }
+
+  /** The weights a convolution runs now: these, or what replaced them. */
   ConvWeights current() {
     ConvWeights r = replacement;
     return r == null ? this : r;
   }
 
-  /** From now on, convolutions run {@code w} instead (a volatile write: they see it whole). */
+  /** From now on, convolutions run {@code w} (a volatile write: they see it whole). */
   void replaceWith(ConvWeights w) {
     replacement = w;
   }

@@ -148,12 +148,13 @@ public final class Kernels {
     if (!(layout == Layout.BLOCKED && algorithm.winograd() && BlockedWinograd.applies(c))) {
       return prepare(c, weight, algorithm, layout);
     }
-    ConvWeights direct = prepare(c, weight, ConvWeights.Algorithm.BLOCKED, layout);
-    Runnable transform = () -> direct.replaceWith(prepare(c, weight, algorithm, layout));
+    ConvWeights w = ConvWeights.replaceable(
+        prepare(c, weight, ConvWeights.Algorithm.BLOCKED, layout));
+    Runnable transform = () -> w.replaceWith(prepare(c, weight, algorithm, layout));
     if (!later.test(transform)) {
       transform.run();
     }
-    return direct;
+    return w;
   }
 
   /**

@@ -139,6 +139,9 @@ class BlockedWinogradTest {
       ConvWeights deferred = Kernels.prepareDeferred(c, w, algorithm, Layout.BLOCKED, later::add);
       assertThat(later).hasSize(1);
       assertThat(deferred.algorithm()).isEqualTo(ConvWeights.Algorithm.BLOCKED);
+      // the direct weights are the replaceable weights' only array, dropped at the switch
+      assertThat(deferred.data).isNull();
+      assertThat(deferred.current().data).isNotNull();
       assertThat(blockedConv(c, in, deferred, b)).isEqualTo(direct);
       later.get(0).run();
       assertThat(deferred.algorithm().tile()).isEqualTo(algorithm.tile());
