@@ -354,11 +354,25 @@ public final class JavaWriter {
     return List.of(path, prefixed, stream, resource);
   }
 
+  /**
+   * Whether a convolution runs Winograd where the runtime may defer its weights
+   * ({@code Kernels.prepareDeferred}, with 16-float vectors).
+   */
+  private boolean hasWinograd() {
+    return plan.arrays().stream().flatMap(a -> a.convolution().stream())
+        .anyMatch(g -> KernelPlan.algorithm(g).winograd());
+  }
+
   private MethodSpec forward() {
     MethodSpec.Builder m = MethodSpec.methodBuilder("forward")
         .addModifiers(Modifier.PUBLIC)
-        .addJavadoc("Runs a batch of images through the network.\n\n"
-            + "@param input {@code [N, $L]} floats, NCHW, for any batch size N >= 1\n"
+        .addJavadoc("Runs a batch of images through the network.\n\n")
+        .addJavadoc(hasWinograd() ? "<p>Calls made soon after the JVM started may run the"
+            + " Winograd layers on the direct\nkernel while their weights are still being"
+            + " transformed; their outputs can then\ndiffer from later calls' in the last"
+            + " digits. Once\n{@code dev.resnetc.runtime.Kernels.awaitWarmUp()} has returned,"
+            + " every call gives\nthe same digits for the same input.\n\n" : "")
+        .addJavadoc("@param input {@code [N, $L]} floats, NCHW, for any batch size N >= 1\n"
             + "@return {@code [N, $L]} floats\n"
             + "@throws IllegalArgumentException if the length is not a multiple of one image\n",
             join(compilation.graph().inputShape().dims()),
