@@ -3,7 +3,9 @@ package dev.resnetc.runtime;
 /**
  * A convolution's weights in the layout of the kernel that will run it, prepared once at load
  * time by {@link Kernels#prepare}: packed panels for the Vector API path, PyTorch's
- * {@code [out, in/groups, k, k]} for the scalar one.
+ * {@code [out, in/groups, k, k]} for the scalar one. Those from {@link Kernels#prepareDeferred}
+ * may change once, from the blocked direct kernel's to Winograd's; each set of arrays is
+ * immutable.
  */
 public final class ConvWeights {
   /** How a convolution is computed on the Vector API path; the compiler chooses per layer. */
