@@ -183,8 +183,7 @@ class TorchEquivalenceTest {
     assertThat(r.output()).contains("loaded " + c.graph().name());
     // and once every deferred transform is done, it keeps no second copy of those layers (the
     // direct kernel's weights they ran on first: 37 MB more for ResNet-50 when they were kept)
-    long used = Long.parseLong(r.output().substring(r.output().indexOf("heap_used=") + 10)
-        .trim());
+    long used = (long) number(r.output(), "heap_used=");
     assertWithMessage(r.output()).that(used).isAtMost(kept + kept / 20 + (8 << 20));
   }
 
@@ -195,39 +194,16 @@ class TorchEquivalenceTest {
    */
   @Test
   void scalarKernelsRunWhenTheVectorApiIsAbsentOrTurnedOff(@TempDir Path dir) throws Exception {
-    Path ref = COMMITTED.resolve("resnet20").toAbsolutePath();
-    Compilation c = Samples.load("resnet20.resnet").compilation();
-    ChildJvm jvm = new ChildJvm(dir, Resnetc.generate(c, "scalar"), """
-        package scalar;
-        import dev.resnetc.runtime.Kernels;
-        import dev.resnetc.runtime.Npy;
-        import java.nio.file.Path;
-        public class Main {
-          public static void main(String[] args) throws Exception {
-            ResNet20 net = ResNet20.load(Path.of(args[0], "weights.safetensors"));
-            float[] y = net.forward(Npy.read(Path.of(args[0], "input.npy")).data());
-            float[] e = Npy.read(Path.of(args[0], "expected.npy")).data();
-            double diff = 0;
-            double max = 0;
-            for (int i = 0; i < y.length; i++) {
-              diff = Math.max(diff, Math.abs(y[i] - e[i]));
-              max = Math.max(max, Math.abs(e[i]));
-            }
-            System.out.println("vectorized=" + Kernels.VECTORIZED + " error=" + diff / max);
-          }
-        }
-        """);
+    ChildJvm jvm = resnet20InChildJvm(dir);
     for (List<String> flags : List.of(List.<String>of(),
         List.of("--add-modules", "jdk.incubator.vector", "-Dresnetc.scalar=true"),
         List.of("--add-modules", "jdk.incubator.vector"))) {
-      ChildJvm.Result r = jvm.run("scalar.Main", flags, ref.toString());
-      System.out.println("resnet20 with " + flags + ": " + r.output());
-      assertWithMessage(r.output()).that(r.status()).isEqualTo(0);
+      String out = runResNet20(jvm, flags);
+      System.out.println("resnet20 with " + flags + ": " + out);
       boolean vector = flags.size() == 2;
-      assertThat(r.output()).contains("vectorized=" + vector);
-      double err = Double.parseDouble(r.output().substring(r.output().indexOf("error=") + 6)
-          .trim());
-      assertThat(err).isAtMost(TOLERANCE);
+      assertThat(out).contains("vectorized=" + vector);
+      assertWithMessage(out).that(number(out, "first=")).isAtMost(TOLERANCE);
+      assertWithMessage(out).that(number(out, "later=")).isAtMost(TOLERANCE);
     }
   }
 
@@ -241,10 +217,24 @@ class TorchEquivalenceTest {
   @Test
   void aFreshJvmsFirstCallRunsTheDirectKernelUntilWinogradsWeightsAreReady(@TempDir Path dir)
       throws Exception {
-    Path ref = COMMITTED.resolve("resnet20").toAbsolutePath();
+    String out = runResNet20(resnet20InChildJvm(dir), List.of("--add-modules",
+        "jdk.incubator.vector"));
+    System.out.println("resnet20 in a fresh JVM: " + out);
+    boolean blocked = out.contains("blocked=true");
+    assertThat(out).contains("equal=" + !blocked);
+    assertWithMessage(out).that(number(out, "first=")).isAtMost(TOLERANCE);
+    assertWithMessage(out).that(number(out, "later=")).isAtMost(TOLERANCE);
+  }
+
+  /**
+   * The generated ResNet-20 and a program that loads the committed weights, calls it once, waits
+   * for the warm-up, calls it again, and prints whether the Vector API ran, whether the layout
+   * is blocked, whether the two calls' outputs are equal, and each call's error against PyTorch.
+   */
+  private static ChildJvm resnet20InChildJvm(Path dir) throws Exception {
     Compilation c = Samples.load("resnet20.resnet").compilation();
-    ChildJvm jvm = new ChildJvm(dir, Resnetc.generate(c, "deferred"), """
-        package deferred;
+    return new ChildJvm(dir, Resnetc.generate(c, "child"), """
+        package child;
         import dev.resnetc.runtime.Kernels;
         import dev.resnetc.runtime.Layout;
         import dev.resnetc.runtime.Npy;
@@ -258,7 +248,8 @@ class TorchEquivalenceTest {
             Kernels.awaitWarmUp();
             float[] later = net.forward(x);
             float[] e = Npy.read(Path.of(args[0], "expected.npy")).data();
-            System.out.println("blocked=" + (Layout.preferred() == Layout.BLOCKED)
+            System.out.println("vectorized=" + Kernels.VECTORIZED
+                + " blocked=" + (Kernels.VECTORIZED && Layout.preferred() == Layout.BLOCKED)
                 + " equal=" + Arrays.equals(first, later)
                 + " first=" + error(first, e) + " later=" + error(later, e));
           }
@@ -273,17 +264,20 @@ class TorchEquivalenceTest {
           }
         }
         """);
-    ChildJvm.Result r = jvm.run("deferred.Main", List.of("--add-modules", "jdk.incubator.vector"),
-        ref.toString());
-    System.out.println("resnet20 in a fresh JVM: " + r.output());
+  }
+
+  /** Runs {@link #resnet20InChildJvm}'s program with {@code flags}; its output if it ended well. */
+  private static String runResNet20(ChildJvm jvm, List<String> flags) throws Exception {
+    ChildJvm.Result r = jvm.run("child.Main", flags,
+        COMMITTED.resolve("resnet20").toAbsolutePath().toString());
     assertWithMessage(r.output()).that(r.status()).isEqualTo(0);
-    boolean blocked = r.output().contains("blocked=true");
-    assertThat(r.output()).contains("equal=" + !blocked);
-    for (String call : List.of("first=", "later=")) {
-      String rest = r.output().substring(r.output().indexOf(call) + call.length());
-      assertWithMessage(r.output()).that(Double.parseDouble(rest.split("\\s")[0]))
-          .isAtMost(TOLERANCE);
-    }
+    return r.output();
+  }
+
+  /** The number after {@code key} in {@code output}, up to the next space or line end. */
+  private static double number(String output, String key) {
+    return Double.parseDouble(output.substring(output.indexOf(key) + key.length())
+        .split("\\s")[0]);
   }
 
   private static Network resnet20() throws Exception {
