@@ -10,10 +10,10 @@
 #   JDKs 18 to 24 were not measured.)
 # - for a sooner first result, C2's thresholds halved for resnetc's runtime alone
 #   (CompileThresholdScaling, a per-method CompileCommand; quiet, or the JVM prints the command on
-#   stdout): in a fresh JVM its kernels reach C2 after half as many boxed calls, and the Vector
-#   API's fallback code, which those calls run, gets less hot. ResNet-18's first result came down
-#   by 12-25%, ResNet-50's did not move; the steady state is the same, and no kernel was left
-#   boxed (docs/PERFORMANCE.md, twenty-third session).
+#   stdout): in a fresh JVM its kernels reach C2 after half as many boxed calls. On JDK 17,
+#   ResNet-18's first result came down by 12-25%, ResNet-50's did not move; the steady state is
+#   the same, and no kernel was left boxed (docs/PERFORMANCE.md, twenty-third session; JDK 25
+#   accepts the option but was not measured with it).
 if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
   java_cmd="$JAVA_HOME/bin/java"
   javac_cmd="$JAVA_HOME/bin/javac"
