@@ -276,6 +276,7 @@ class TorchEquivalenceTest {
 
   /** The number after {@code key} in {@code output}, up to the next space or line end. */
   private static double number(String output, String key) {
+    assertThat(output).contains(key);
     return Double.parseDouble(output.substring(output.indexOf(key) + key.length())
         .split("\\s")[0]);
   }
