@@ -27,8 +27,9 @@ import picocli.CommandLine.Spec;
     versionProvider = Main.Version.class,
     description = {"Time the generated Java class of a network on a random input batch.",
         "Prints 'median_ms: X', GFLOP/s (2 x multiply-adds x batch / median), the share of the"
-            + " FMA peak, min and max, load_ms (weights loaded) and first_result_ms (weights"
-            + " loaded and the first forward done).",
+            + " FMA peak, min and max, load_ms (weights loaded), first_result_ms (weights"
+            + " loaded and the first forward done) and warmup_ms (the untimed calls after it:"
+            + " at least --warmup of them, and on until --warmup-seconds have passed).",
         "The JVM needs --add-modules jdk.incubator.vector for the fast kernels, and from JDK 25"
             + " on -XX:-OptoRegScheduling (./resnetc passes both)."},
     footer = "%nExample:%n  resnetc bench resnet50.resnet --weights resnet50.safetensors"
@@ -74,8 +75,14 @@ final class BenchCommand implements Callable<Integer> {
   Integer threads;
 
   @Option(names = "--warmup", paramLabel = "N", defaultValue = "5",
-      description = "Untimed calls before timing (default: ${DEFAULT-VALUE}).")
+      description = "Untimed calls before timing, at least (default: ${DEFAULT-VALUE}).")
   int warmup;
+
+  @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "1",
+      description = "Keep making untimed calls until this many seconds have passed (default:"
+          + " ${DEFAULT-VALUE}; 0 makes exactly --warmup calls): C2 is still recompiling paths"
+          + " of the network after 5 calls of ResNet-18, and those calls allocate megabytes.")
+  double warmupSeconds;
 
   @Option(names = "--runs", paramLabel = "N", defaultValue = "15",
       description = "Timed calls, at least " + MIN_RUNS + " (default: ${DEFAULT-VALUE}).")
@@ -126,9 +133,14 @@ final class BenchCommand implements Callable<Integer> {
     err.flush();
 
     network.awaitWarmUp(); // the kernels' warm-up thread would share the cores with the timing
-    for (int i = 0; i < warmup; i++) {
+    int warmupCalls = 0;
+    long warmupStart = System.nanoTime();
+    long until = warmupStart + (long) (warmupSeconds * 1e9);
+    while (warmupCalls < warmup || System.nanoTime() < until) {
       model.forward(x);
+      warmupCalls++;
     }
+    double warmupMs = (System.nanoTime() - warmupStart) / 1e6;
     long allocatedBefore = allocatedBytes();
     Timings timings = Timings.measure(runs, () -> model.forward(x));
     long allocatedPerCall = (allocatedBytes() - allocatedBefore) / runs;
@@ -137,11 +149,12 @@ final class BenchCommand implements Callable<Integer> {
 
     PrintWriter out = spec.commandLine().getOut();
     out.println(String.format(Locale.ROOT, "network: %s  batch: %d  threads: %d  warmup: %d"
-            + "  runs: %d", network.type().getSimpleName(), batch, t, warmup, runs));
+            + "  runs: %d", network.type().getSimpleName(), batch, t, warmupCalls, runs));
     out.println(String.format(Locale.ROOT, "multiply_adds_per_image: %d", network.multiplyAdds()));
     out.println(String.format(Locale.ROOT, "compile_ms: %.1f", compileMs));
     out.println(String.format(Locale.ROOT, "load_ms: %.1f", loadMs));
     out.println(String.format(Locale.ROOT, "first_result_ms: %.1f", firstMs));
+    out.println(String.format(Locale.ROOT, "warmup_ms: %.1f", warmupMs));
     out.println(String.format(Locale.ROOT, "median_ms: %.3f", timings.median()));
     out.println(String.format(Locale.ROOT, "min_ms: %.3f", timings.min()));
     out.println(String.format(Locale.ROOT, "max_ms: %.3f", timings.max()));
@@ -178,6 +191,9 @@ final class BenchCommand implements Callable<Integer> {
     }
     if (warmup < 0) {
       throw new CliException("--warmup must be 0 or more, got " + warmup);
+    }
+    if (!(warmupSeconds >= 0) || warmupSeconds > 3600) {
+      throw new CliException("--warmup-seconds must be between 0 and 3600, got " + warmupSeconds);
     }
     if (runs < MIN_RUNS) {
       throw new CliException("--runs must be at least " + MIN_RUNS + ", got " + runs);

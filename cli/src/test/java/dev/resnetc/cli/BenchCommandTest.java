@@ -90,7 +90,7 @@ class BenchCommandTest {
   @Test
   void printsMedianGflopsPeakShareAndFirstResult() throws IOException {
     Result r = run("bench", net.toString(), "--weights", tinyWeights().toString(), "--batch", "2",
-        "--threads", "1", "--warmup", "1");
+        "--threads", "1", "--warmup", "1", "--warmup-seconds", "0");
     assertThat(r.status()).isEqualTo(0);
     double median = value(r.out(), "median_ms");
     assertThat(median).isGreaterThan(0.0);
@@ -106,6 +106,20 @@ class BenchCommandTest {
     assertThat(value(r.out(), "peak_share"))
         .isWithin(0.0015).of(gflops / BenchCommand.PEAK_GFLOPS_PER_CORE);
     assertThat(r.out()).contains("network: Tiny  batch: 2  threads: 1  warmup: 1  runs: 15");
+  }
+
+  /**
+   * By default the warm-up goes on for a second whatever the count: a call of this network takes
+   * microseconds, so 5 calls alone would be over long before.
+   */
+  @Test
+  void theDefaultWarmUpLastsASecond() {
+    Result r = run("bench", net.toString(), "--random-weights", "--threads", "1");
+    assertThat(r.status()).isEqualTo(0);
+    assertThat(value(r.out(), "warmup_ms")).isAtLeast(1000.0);
+    Matcher calls = Pattern.compile("warmup: ([0-9]+) ").matcher(r.out());
+    assertThat(calls.find()).isTrue();
+    assertThat(Integer.parseInt(calls.group(1))).isGreaterThan(5);
   }
 
   @Test
@@ -134,6 +148,11 @@ class BenchCommandTest {
         .isEqualTo(2);
     assertThat(run("bench", net.toString(), "--random-weights", "--warmup", "x").status())
         .isEqualTo(2);
+    Result negative = run("bench", net.toString(), "--random-weights", "--warmup-seconds", "-1");
+    assertThat(negative.status()).isEqualTo(2);
+    assertThat(negative.err()).contains("--warmup-seconds must be between 0 and 3600, got -1.0");
+    assertThat(run("bench", net.toString(), "--random-weights", "--warmup-seconds", "NaN")
+        .status()).isEqualTo(2);
   }
 
   @Test
