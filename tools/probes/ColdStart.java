@@ -16,6 +16,10 @@ import java.nio.file.Path;
  *     -cp /tmp/cold/classes:runtime/target/resnetc-runtime-0.1.0-SNAPSHOT.jar cold.ColdStart \
  *     resnet18 bench/target/reference/resnet18/weights.safetensors 1
  * </pre>
+ * With a class-data-sharing archive (README, "The JVM flag"), whose class path takes jars only:
+ * {@code jar cf /tmp/cold/cold.jar -C /tmp/cold/classes .}, one run with
+ * {@code -XX:ArchiveClassesAtExit=/tmp/cold/cold.jsa -cp /tmp/cold/cold.jar:runtime/target/...jar},
+ * then the timed runs with {@code -XX:SharedArchiveFile=/tmp/cold/cold.jsa} and the same class path.
  */
 public final class ColdStart {
   public static void main(String[] args) throws Exception {
