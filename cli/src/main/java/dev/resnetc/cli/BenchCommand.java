@@ -75,7 +75,7 @@ final class BenchCommand implements Callable<Integer> {
   Integer threads;
 
   @Option(names = "--warmup", paramLabel = "N", defaultValue = "5",
-      description = "Untimed calls before timing, at least (default: ${DEFAULT-VALUE}).")
+      description = "The fewest untimed calls before timing (default: ${DEFAULT-VALUE}).")
   int warmup;
 
   @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "1",

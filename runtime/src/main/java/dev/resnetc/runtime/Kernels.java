@@ -82,6 +82,12 @@ public final class Kernels {
    */
   public static ConvWeights prepare(Conv2d c, float[] weight, ConvWeights.Algorithm algorithm,
       Layout layout) {
+    return prepare(c, weight, algorithm, layout, false);
+  }
+
+  /** {@code prepare}, with {@code weight}'s own array packed in place where {@code owned}. */
+  private static ConvWeights prepare(Conv2d c, float[] weight, ConvWeights.Algorithm algorithm,
+      Layout layout, boolean owned) {
     layout.requireAvailable();
     requireLength("weight", weight, c.weightSize());
     if (algorithm == ConvWeights.Algorithm.BLOCKED
@@ -110,11 +116,13 @@ public final class Kernels {
               : ConvWeights.Algorithm.BLOCKED_WINOGRAD_2X2, layout);
     }
     if (layout == Layout.BLOCKED && BlockedConv.applies(c)) {
-      return new ConvWeights(c, VectorKernels.packByChannel(c, weight), true,
-          ConvWeights.Algorithm.BLOCKED, layout);
+      return new ConvWeights(c, owned ? VectorKernels.packInPlace(c, weight, true)
+          : VectorKernels.packByChannel(c, weight), true, ConvWeights.Algorithm.BLOCKED, layout);
     }
+    boolean byChannel = algorithm == ConvWeights.Algorithm.CHANNELS;
     float[] prepared = winograd ? Winograd.transformWeights(c, weight, algorithm.tile())
-        : algorithm == ConvWeights.Algorithm.CHANNELS ? VectorKernels.packByChannel(c, weight)
+        : owned ? VectorKernels.packInPlace(c, weight, byChannel)
+        : byChannel ? VectorKernels.packByChannel(c, weight)
         : VectorKernels.pack(c, weight);
     return new ConvWeights(c, prepared, true, algorithm, layout);
   }
@@ -128,13 +136,14 @@ public final class Kernels {
    * compile (on two vCPUs, ResNet-18's first result came 639 ms after the load began instead of
    * 809, ResNet-50's 804 instead of 992). Until the switch, a layer's outputs differ from later
    * calls' in their last digits (both within the tests' bounds of the direct convolution);
-   * {@link #awaitWarmUp} returns once every switch is made. The caller must not change
-   * {@code weight} afterwards.
+   * {@link #awaitWarmUp} returns once every switch is made. The caller hands {@code weight}
+   * over: the direct kernel's panels are packed in its place where they fill it (no fresh array
+   * on the load's path), and a deferred transform reads the values back out of them.
    */
   public static ConvWeights prepareDeferred(Conv2d c, float[] weight,
       ConvWeights.Algorithm algorithm, Layout layout) {
     if (!(VECTORIZED && VectorKernels.warmingUp())) {
-      return prepare(c, weight, algorithm, layout);
+      return prepare(c, weight, algorithm, layout, true);
     }
     return prepareDeferred(c, weight, algorithm, layout, VectorKernels::afterWarmUp);
   }
@@ -146,11 +155,14 @@ public final class Kernels {
   static ConvWeights prepareDeferred(Conv2d c, float[] weight, ConvWeights.Algorithm algorithm,
       Layout layout, Predicate<Runnable> later) {
     if (!(layout == Layout.BLOCKED && algorithm.winograd() && BlockedWinograd.applies(c))) {
-      return prepare(c, weight, algorithm, layout);
+      return prepare(c, weight, algorithm, layout, true);
     }
-    ConvWeights w = ConvWeights.replaceable(
-        prepare(c, weight, ConvWeights.Algorithm.BLOCKED, layout));
-    Runnable transform = () -> w.replaceWith(prepare(c, weight, algorithm, layout));
+    ConvWeights direct = prepare(c, weight, ConvWeights.Algorithm.BLOCKED, layout, true);
+    ConvWeights w = ConvWeights.replaceable(direct);
+    // packed in weight's own array, the values come back out of the panels for the transform
+    boolean inPlace = direct.packed && direct.data == weight;
+    Runnable transform = () -> w.replaceWith(prepare(c,
+        inPlace ? VectorKernels.unpackByChannel(c, weight) : weight, algorithm, layout));
     if (!later.test(transform)) {
       transform.run();
     }

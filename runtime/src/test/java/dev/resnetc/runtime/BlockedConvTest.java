@@ -196,6 +196,34 @@ class BlockedConvTest {
     assertThat(e).hasMessageThat().contains("exceeds an array");
   }
 
+  /**
+   * Packing in place gives the panels packing into a new array gives, where the panels fill the
+   * array; elsewhere it is that new array. Unpacking gives the weights back.
+   */
+  @Test
+  void packingInPlaceMatchesPackingACopy() {
+    for (Conv2d c : new Conv2d[] {new Conv2d(3, 9, 9, 64, 7, 2, 3, 1, 1),
+        new Conv2d(48, 5, 5, 32, 3, 1, 1, 1, 1), new Conv2d(64, 4, 4, 96, 1, 1, 0, 1, 1),
+        new Conv2d(32, 4, 4, 48, 1, 1, 0, 1, 1)}) {
+      float[] w = random(random, c.weightSize());
+      float[] packed = VectorKernels.packByChannel(c, w);
+      float[] handed = w.clone();
+      float[] inPlace = VectorKernels.packInPlace(c, handed, true);
+      assertThat(inPlace).isEqualTo(packed);
+      if (c.outChannels() % 32 == 0) {
+        assertThat(inPlace).isSameInstanceAs(handed);
+        assertThat(VectorKernels.unpackByChannel(c, inPlace)).isEqualTo(w);
+      } else {
+        assertThat(inPlace).isNotSameInstanceAs(handed);
+        assertThat(handed).isEqualTo(w);
+      }
+    }
+    Conv2d c = new Conv2d(8, 5, 5, 2 * VectorKernels.MR, 3, 1, 1, 1, 1);
+    float[] w = random(random, c.weightSize());
+    assertThat(VectorKernels.packInPlace(c, w.clone(), false))
+        .isEqualTo(VectorKernels.pack(c, w));
+  }
+
   @Test
   void residualMayBeTheOutput() {
     for (Conv2d c : new Conv2d[] {new Conv2d(32, 7, 7, 32, 1, 1, 0, 1, 1),

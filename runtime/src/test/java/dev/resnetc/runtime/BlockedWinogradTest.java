@@ -154,6 +154,35 @@ class BlockedWinogradTest {
     }
   }
 
+  /**
+   * With whole panels of 32 output channels the load packs a layer's weights into the array it
+   * was handed, and the deferred transform reads them back out of the panels: the same outputs,
+   * bit for bit, as weights prepared from copies.
+   */
+  @Test
+  void deferredWeightsPackedInTheirOwnArrayTransformAsFromACopy() {
+    Conv2d c = new Conv2d(32, 7, 7, 64, 3, 1, 1, 1, 1);
+    for (ConvWeights.Algorithm algorithm : new ConvWeights.Algorithm[] {
+        ConvWeights.Algorithm.WINOGRAD_2X2, ConvWeights.Algorithm.WINOGRAD_4X4}) {
+      float[] w = random(random, c.weightSize());
+      float[] in = blocked(c.inChannels(), 49, 1, random(random, c.inSize()));
+      float[] b = random(random, c.outChannels());
+      float[] direct = blockedConv(c, in, Kernels.prepare(c, w.clone(),
+          ConvWeights.Algorithm.BLOCKED, Layout.BLOCKED), b);
+      float[] winograd = blockedConv(c, in, Kernels.prepare(c, w.clone(), algorithm,
+          Layout.BLOCKED), b);
+      float[] handed = w.clone();
+      List<Runnable> later = new ArrayList<>();
+      ConvWeights deferred = Kernels.prepareDeferred(c, handed, algorithm, Layout.BLOCKED,
+          later::add);
+      assertThat(deferred.current().data).isSameInstanceAs(handed);
+      assertThat(handed).isNotEqualTo(w);
+      assertThat(blockedConv(c, in, deferred, b)).isEqualTo(direct);
+      later.get(0).run();
+      assertThat(blockedConv(c, in, deferred, b)).isEqualTo(winograd);
+    }
+  }
+
   @Test
   void onlyWinogradOverBlockedActivationsIsDeferred() {
     List<Runnable> later = new ArrayList<>();
