@@ -94,7 +94,8 @@ for model in ${models//,/ }; do
       --weights "$reference/$model/weights.safetensors" \
       --base "$work/gen-base/classes:$work/base/runtime/target/classes" \
       --head "$work/gen-head/classes:$ROOT/runtime/target/classes" ${args[@]+"${args[@]}"} 2>&1 \
-      | grep --line-buffered -v "WARNING: Using incubator modules" | tee -a "$work/tables" \
+      | grep --line-buffered -v -e "WARNING: Using incubator modules" \
+        -e "compiler directives added" | tee -a "$work/tables" \
       || status=1
   done
   if [ "$jvms" -gt 1 ]; then

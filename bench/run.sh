@@ -14,7 +14,8 @@
 # (dev.resnetc.bench.LayerProfile), for example
 #   bench/run.sh layers --model resnet50 --threads 2
 # The JVM gets --add-modules jdk.incubator.vector so the generated classes use the fast kernels
-# (and on JDK 25 -XX:-OptoRegScheduling, tools/java-options.sh).
+# (and on JDK 25 -XX:-OptoRegScheduling), with the options for a sooner first result: C2's lower
+# thresholds for the runtime and tools/compiler-directives.json (tools/java-options.sh).
 # BENCH_JVM_OPTS adds JVM options, for example
 #   BENCH_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/k.jfr" bench/run.sh kernels --only stem
 set -euo pipefail

@@ -16,6 +16,10 @@ import java.nio.file.Path;
  *     -cp /tmp/cold/classes:runtime/target/resnetc-runtime-0.1.0-SNAPSHOT.jar cold.ColdStart \
  *     resnet18 bench/target/reference/resnet18/weights.safetensors 1
  * </pre>
+ * The launchers' options for a sooner first result (README, "The JVM flag": C2's thresholds and
+ * {@code tools/compiler-directives.json}) are {@code vector_options} after
+ * {@code source tools/java-options.sh}, to pass as {@code "${vector_options[@]}"} instead of
+ * {@code --add-modules jdk.incubator.vector}.
  * With a class-data-sharing archive (README, "The JVM flag"), whose class path takes jars only:
  * {@code jar cf /tmp/cold/cold.jar -C /tmp/cold/classes .}, one run with
  * {@code -XX:ArchiveClassesAtExit=/tmp/cold/cold.jsa -cp /tmp/cold/cold.jar:runtime/target/...jar},
