@@ -1,6 +1,6 @@
 # Sourced by the scripts that launch Java (resnetc, bench/run.sh, bench/against.sh). Sets
 # java_cmd and javac_cmd, JAVA_HOME's or else the PATH's, and vector_options, the options that
-# the generated networks' fast kernels need on that JDK, and one that gets them compiled sooner:
+# the generated networks' fast kernels need on that JDK, and two that get them compiled sooner:
 # - --add-modules jdk.incubator.vector, without which the scalar kernels run;
 # - from JDK 25 on, -XX:-OptoRegScheduling: there C2's scheduling before register allocation
 #   keeps one vector more live than AVX2's 16 registers hold in the 6 x 16 micro-kernels, which

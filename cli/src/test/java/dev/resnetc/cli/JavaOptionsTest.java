@@ -3,6 +3,7 @@ package dev.resnetc.cli;
 import static com.google.common.truth.Truth.assertThat;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,18 +28,18 @@ class JavaOptionsTest {
         "JAVA_HOME=\"$1\"; source \"$2/java-options.sh\"; "
             + "exec \"$java_cmd\" \"${vector_options[@]}\" -version",
         "bash", System.getProperty("java.home"), TOOLS.toString())).start();
-    CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> read(p, true));
-    String stdout = read(p, false);
+    CompletableFuture<String> stderr =
+        CompletableFuture.supplyAsync(() -> text(p.getErrorStream()));
+    String stdout = text(p.getInputStream());
 
     assertThat(p.waitFor()).isEqualTo(0);
     assertThat(stdout).isEmpty();
     assertThat(stderr.join()).contains("1 compiler directives added");
   }
 
-  private static String read(Process p, boolean error) {
+  private static String text(InputStream in) {
     try {
-      return new String((error ? p.getErrorStream() : p.getInputStream()).readAllBytes(),
-          StandardCharsets.UTF_8);
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
