@@ -99,7 +99,8 @@ class BenchCommandTest {
     assertThat(value(r.out(), "max_ms")).isAtLeast(median);
     double load = value(r.out(), "load_ms");
     assertThat(load).isGreaterThan(0.0);
-    assertThat(value(r.out(), "first_result_ms")).isGreaterThan(load);
+    // both rounded to 0.1 ms: a warm JVM's first call of this network can take less than that
+    assertThat(value(r.out(), "first_result_ms")).isAtLeast(load);
     assertThat(value(r.out(), "multiply_adds_per_image")).isEqualTo(2 * 4 * 9 * 36 + 4 * 3);
     double gflops = value(r.out(), "gflops");
     assertThat(value(r.out(), "peak_gflops")).isEqualTo(BenchCommand.PEAK_GFLOPS_PER_CORE);
