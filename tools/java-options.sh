@@ -13,7 +13,10 @@
 #   stdout): in a fresh JVM its kernels reach C2 after half as many boxed calls. On JDK 17,
 #   ResNet-18's first result came down by 12-25%, ResNet-50's did not move; the steady state is
 #   the same, and no kernel was left boxed (docs/PERFORMANCE.md, twenty-third session; JDK 25
-#   accepts the option but was not measured with it).
+#   accepts the option but was not measured with it). The two micro-kernels' at a tenth (the
+#   later command for a method wins): the stem of the first forward waits for the 14 x 32 one's
+#   C2 code, which now comes after 250 boxed calls of it instead of 2500. ResNet-18's first
+#   result came 5-10% sooner, ResNet-50's 4-6% (docs/PERFORMANCE.md, twenty-sixth session).
 # - for a sooner first result still, C2 kept from compiling the Vector API's own methods on their
 #   own (tools/compiler-directives.json, a diagnostic option; DisplayVMOutputToStderr, or the JVM
 #   prints "1 compiler directives added" on stdout): the boxed start no longer fills C2's queue
@@ -48,6 +51,8 @@ java_feature_version() {
 
 vector_options=(--add-modules jdk.incubator.vector
   -XX:CompileCommand=quiet "-XX:CompileCommand=CompileThresholdScaling,dev.resnetc.runtime.*::*,0.5"
+  "-XX:CompileCommand=CompileThresholdScaling,dev.resnetc.runtime.BlockedConv::kernel,0.1"
+  "-XX:CompileCommand=CompileThresholdScaling,dev.resnetc.runtime.BlockedWinograd::kernel8,0.1"
   -XX:+UnlockDiagnosticVMOptions -XX:+DisplayVMOutputToStderr
   "-XX:CompilerDirectivesFile=$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)/compiler-directives.json")
 if [ "$(java_feature_version)" -ge 25 ] 2>/dev/null; then

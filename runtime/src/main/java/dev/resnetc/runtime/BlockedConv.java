@@ -44,6 +44,8 @@ final class BlockedConv {
     return c.groups() == 1 && Layout.BLOCKED.blocks(c.outChannels());
   }
 
+  /** The residual of a layer without one: {@link #store} reads it for every half. */
+  private static final float[] ZEROS = new float[HALF * L];
   private static final ThreadLocal<Job> JOBS = ThreadLocal.withInitial(Job::new);
   private static final ThreadLocal<float[]> TILES =
       ThreadLocal.withInitial(() -> new float[2 * HALF * NR]);
@@ -78,6 +80,20 @@ final class BlockedConv {
     int paddedImage;
     int halvesPerRow;
     int halvesPerImage;
+    /**
+     * {@link #store}'s and {@link #source}'s geometry: halves a row and positions a row, an
+     * image's halves and more than a row can hold where the input is read in place (its halves
+     * run on across rows).
+     */
+    int storeHalvesPerRow;
+    int storeWidth;
+    /** Where {@link #source}'s first image starts, and the floats of an image, in what it reads. */
+    int sourceBase;
+    int sourceImage;
+    /** {@link #store}'s residual: 1, or 0 where {@code res} is {@link #ZEROS}. */
+    int resStep;
+    /** 0 for ReLU, else negative infinity. */
+    float floor;
     int halves;
     int strips;
     int chunkStrips;
@@ -106,6 +122,9 @@ final class BlockedConv {
       paddedImage = (int) image;
       halvesPerRow = inPlace ? 0 : (ow + HALF - 1) / HALF;
       halvesPerImage = inPlace ? plane / HALF : halvesPerRow * oh;
+      storeHalvesPerRow = inPlace ? halvesPerImage : halvesPerRow;
+      storeWidth = inPlace ? Integer.MAX_VALUE : ow;
+      sourceImage = inPlace ? cin * plane : paddedImage;
       int kk = k * k, reduction = cin * kk;
       if (deltas.length < reduction) {
         deltas = new int[reduction];
@@ -194,8 +213,9 @@ final class BlockedConv {
     int images = j.imagesAtOnce(batch);
     j.w = packed;
     j.bias = bias != null ? bias : j.zeroBias(c.outChannels());
-    j.res = res;
-    j.relu = relu;
+    j.res = res != null ? res : ZEROS;
+    j.resStep = res != null ? 1 : 0;
+    j.floor = relu ? 0f : Float.NEGATIVE_INFINITY; // max(v, floor) is v without ReLU
     j.out = out;
     j.in = in;
     try {
@@ -203,6 +223,7 @@ final class BlockedConv {
         int count = Math.min(images, batch - n0);
         j.setBatch(count, par.threads());
         j.inOff = inOff + n0 * c.inSize();
+        j.sourceBase = j.inPlace ? j.inOff : 0;
         j.resOff = resOff + n0 * c.outSize();
         j.outOff = outOff + n0 * c.outSize();
         if (!j.inPlace) {
@@ -282,13 +303,14 @@ final class BlockedConv {
     }
   }
 
-  /** Where half {@code h} of the call reads its first position. */
+  /**
+   * Where half {@code h} of the call reads its first position: in the input read in place, or in
+   * the padded planes. No branch, as in {@link #store}.
+   */
   private static int source(Job j, int h) {
     int n = h / j.halvesPerImage, r = h % j.halvesPerImage;
-    if (j.inPlace) {
-      return j.inOff + n * j.c.inChannels() * j.c.outHeight() * j.c.outWidth() + r * HALF * L;
-    }
-    return n * j.paddedImage + (r / j.halvesPerRow * j.phaseWidth + r % j.halvesPerRow * HALF) * L;
+    return j.sourceBase + n * j.sourceImage
+        + (r / j.storeHalvesPerRow * j.phaseWidth + r % j.storeHalvesPerRow * HALF) * L;
   }
 
   /**
@@ -325,46 +347,47 @@ final class BlockedConv {
     }
   }
 
-  /** The epilogue of half {@code h} for output-channel block {@code cb}: whole vectors. */
+  /**
+   * The epilogue of half {@code h} for output-channel block {@code cb}: whole vectors, and no
+   * branch but its loop's. C2 compiles it in a fresh JVM from whichever layers ran first (the
+   * stem, before the warm-up's), and a branch or a range check those never took (hoisted out of
+   * the loop by the profile) sent the compiled code back to the interpreter on the first call
+   * that did (a residual, a block of 16 channels, a 1x1 read in place), 60-100 ms before C2 had
+   * compiled it again. So a layer without a residual adds a vector of zeros, a block without its
+   * second 16 channels writes them first, over the place of its first ones, which it then writes
+   * (both read before: the output may be over the residual), and the in-place geometry is the
+   * padded one's with rows as long as an image ({@link Job#storeHalvesPerRow}).
+   */
   private static void store(Job j, int h, int cb, float[] tile, int tileOff) {
     Conv2d c = j.c;
-    int ow = c.outWidth(), plane = c.outHeight() * ow;
+    int plane = c.outHeight() * c.outWidth();
     int n = h / j.halvesPerImage, r = h % j.halvesPerImage;
-    int position, count;
-    if (j.inPlace) {
-      position = r * HALF;
-      count = HALF;
-    } else {
-      int x0 = r % j.halvesPerRow * HALF;
-      position = r / j.halvesPerRow * ow + x0;
-      count = Math.min(HALF, ow - x0);
-    }
+    int x0 = r % j.storeHalvesPerRow * HALF;
+    int position = r / j.storeHalvesPerRow * j.storeWidth + x0;
+    int count = Math.min(HALF, j.storeWidth - x0);
     float[] bias = j.bias; // locals: C2 reloads fields after vector stores
     float[] res = j.res;
     float[] out = j.out;
     int m0 = cb * NR;
     int at = n * c.outChannels() * plane + (2 * cb * plane + position) * L;
     int outAt = j.outOff + at;
-    int resAt = j.resOff + at;
-    FloatVector floor = FloatVector.broadcast(S, j.relu ? 0f : Float.NEGATIVE_INFINITY);
-    boolean second = m0 + L < c.outChannels();
+    int step = j.resStep; // 1, or 0 to read the same zeros at every half
+    int resAt = (j.resOff + at) * step;
+    FloatVector floor = FloatVector.broadcast(S, j.floor);
+    int second = Math.min(1, Math.max(0, c.outChannels() - m0 - L)); // no branch, no trap
     FloatVector b0 = FloatVector.fromArray(S, bias, m0); // zeros where the layer has no bias
-    FloatVector b1 = FloatVector.fromArray(S, bias, second ? m0 + L : m0);
-    int next = plane * L; // the second vector's channel block
+    FloatVector b1 = FloatVector.fromArray(S, bias, m0 + second * L);
+    int next = second * plane * L; // the second vector's channel block
+    int resNext = next * step;
     for (int t = 0; t < count; t++) {
       int o = t * L;
-      FloatVector v = FloatVector.fromArray(S, tile, tileOff + t * NR).add(b0);
-      if (res != null) {
-        v = v.add(FloatVector.fromArray(S, res, resAt + o));
-      }
+      // both read before either writes: the output may be the residual's place
+      FloatVector v = FloatVector.fromArray(S, tile, tileOff + t * NR).add(b0)
+          .add(FloatVector.fromArray(S, res, resAt + o));
+      FloatVector u = FloatVector.fromArray(S, tile, tileOff + t * NR + L).add(b1)
+          .add(FloatVector.fromArray(S, res, resAt + resNext + o));
+      u.max(floor).intoArray(out, outAt + next + o);
       v.max(floor).intoArray(out, outAt + o);
-      if (second) {
-        FloatVector u = FloatVector.fromArray(S, tile, tileOff + t * NR + L).add(b1);
-        if (res != null) {
-          u = u.add(FloatVector.fromArray(S, res, resAt + next + o));
-        }
-        u.max(floor).intoArray(out, outAt + next + o);
-      }
     }
   }
 
