@@ -97,6 +97,11 @@ final class VectorKernels {
     }
   }
 
+  /** Whether the warm-up is still running, and the calling thread is not its thread. */
+  static boolean warmingUpElsewhere() {
+    return Thread.currentThread() != WARM_UP && warmingUp();
+  }
+
   /**
    * Leaves {@code task} to the warm-up thread, to run once its warm-up is over; false, and the
    * task not taken, if that thread has run its last task already.

@@ -52,7 +52,7 @@ final class VectorLayers {
 
   private enum Kind {
     MAX_POOL, AVG_POOL, GLOBAL_AVG_POOL, DENSE, SOFTMAX,
-    BLOCKED_MAX_POOL, BLOCKED_AVG_POOL, BLOCKED_GLOBAL_AVG_POOL
+    BLOCKED_MAX_POOL, BLOCKED_MAX_POOL_SCALAR, BLOCKED_AVG_POOL, BLOCKED_GLOBAL_AVG_POOL
   }
 
   /** The arguments of one call, reused by each calling thread. */
@@ -77,6 +77,7 @@ final class VectorLayers {
         case DENSE -> dense(this, from, to);
         case SOFTMAX -> softmax(this, from, to);
         case BLOCKED_MAX_POOL -> blockedMaxPool(this, from, to);
+        case BLOCKED_MAX_POOL_SCALAR -> blockedMaxPoolScalar(this, from, to);
         case BLOCKED_AVG_POOL -> blockedAvgPool(this, from, to);
         case BLOCKED_GLOBAL_AVG_POOL -> blockedGlobalAvgPool(this, from, to);
       }
@@ -130,11 +131,24 @@ final class VectorLayers {
    */
   static void blockedPool(Parallel par, Pool2d p, boolean max, int batch, float[] in, int inOff,
       float[] out, int outOff) {
+    blockedPool(par, p, max, max && VectorKernels.warmingUpElsewhere(), batch, in, inOff, out,
+        outOff);
+  }
+
+  /**
+   * {@link #blockedPool}, the max pooling on scalar code if {@code scalar}: while the warm-up
+   * thread has not had C2 compile {@link #maxPoolRow}, its C1 code runs the Vector API boxed,
+   * and the first forward's pooling after ResNet's stem took 28-59 ms (under 1 warm); C1
+   * compiles the scalar loops within milliseconds. The same bits either way.
+   */
+  static void blockedPool(Parallel par, Pool2d p, boolean max, boolean scalar, int batch,
+      float[] in, int inOff, float[] out, int outOff) {
     LayerJob j = JOBS.get();
     j.pool = p;
     j.setInOut(in, inOff, out, outOff);
-    j.run(par, max ? Kind.BLOCKED_MAX_POOL : Kind.BLOCKED_AVG_POOL,
-        batch * p.channels() / Layout.BLOCK, (long) batch * p.inSize());
+    Kind kind = !max ? Kind.BLOCKED_AVG_POOL
+        : scalar ? Kind.BLOCKED_MAX_POOL_SCALAR : Kind.BLOCKED_MAX_POOL;
+    j.run(par, kind, batch * p.channels() / Layout.BLOCK, (long) batch * p.inSize());
   }
 
   /** Channel blocks {@code [from, to)} of a blocked max pooling. */
@@ -145,6 +159,43 @@ final class VectorLayers {
     for (int unit = from; unit < to; unit++) {
       for (int oy = 0; oy < oh; oy++) {
         maxPoolRow(j, j.inOff + unit * h * w * L, oy, j.outOff + (unit * oh + oy) * ow * L);
+      }
+    }
+  }
+
+  /** {@link #blockedMaxPool} on scalar code. */
+  private static void blockedMaxPoolScalar(LayerJob j, int from, int to) {
+    Pool2d p = j.pool;
+    int h = p.inHeight(), w = p.inWidth();
+    int oh = p.outHeight(), ow = p.outWidth();
+    for (int unit = from; unit < to; unit++) {
+      for (int oy = 0; oy < oh; oy++) {
+        maxPoolRowScalar(j, j.inOff + unit * h * w * L, oy, j.outOff + (unit * oh + oy) * ow * L);
+      }
+    }
+  }
+
+  /** {@link #maxPoolRow} on scalar code: each lane's max over the window, in the same order. */
+  private static void maxPoolRowScalar(LayerJob j, int inBase, int oy, int outAt) {
+    Pool2d p = j.pool;
+    int h = p.inHeight(), w = p.inWidth(), k = p.kernel(), s = p.stride(), pad = p.padding();
+    int ow = p.outWidth();
+    float[] in = j.in;
+    float[] out = j.out;
+    int y0 = oy * s - pad;
+    int kyLo = Math.max(0, -y0), kyHi = Math.min(k, h - y0);
+    for (int ox = 0; ox < ow; ox++, outAt += L) {
+      int x0 = ox * s - pad;
+      int kxLo = Math.max(0, -x0), kxHi = Math.min(k, w - x0);
+      for (int lane = 0; lane < L; lane++) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (int ky = kyLo; ky < kyHi; ky++) {
+          int row = inBase + ((y0 + ky) * w + x0) * L + lane;
+          for (int kx = kxLo; kx < kxHi; kx++) {
+            m = Math.max(m, in[row + kx * L]);
+          }
+        }
+        out[outAt + lane] = m;
       }
     }
   }
