@@ -15,8 +15,10 @@
 #   the same, and no kernel was left boxed (docs/PERFORMANCE.md, twenty-third session; JDK 25
 #   accepts the option but was not measured with it). The two micro-kernels' at a tenth (the
 #   later command for a method wins): the stem of the first forward waits for the 14 x 32 one's
-#   C2 code, which now comes after 250 boxed calls of it instead of 2500. ResNet-18's first
-#   result came 5-10% sooner, ResNet-50's 4-6% (docs/PERFORMANCE.md, twenty-sixth session).
+#   C2 code, which is now queued after 1128 boxed calls of it instead of 2799. ResNet-18's first
+#   result came 5-10% sooner, ResNet-50's 4%, before the same session took a fall-back to the
+#   interpreter out of the stem's epilogue; after it 2% and under 1% (docs/PERFORMANCE.md,
+#   twenty-sixth session).
 # - for a sooner first result still, C2 kept from compiling the Vector API's own methods on their
 #   own (tools/compiler-directives.json, a diagnostic option; DisplayVMOutputToStderr, or the JVM
 #   prints "1 compiler directives added" on stdout): the boxed start no longer fills C2's queue
