@@ -78,15 +78,14 @@ final class BlockedConv {
     int phaseHeight;
     int phasePlane;
     int paddedImage;
-    int halvesPerRow;
-    int halvesPerImage;
     /**
-     * {@link #store}'s and {@link #source}'s geometry: halves a row and positions a row, an
-     * image's halves and more than a row can hold where the input is read in place (its halves
-     * run on across rows).
+     * Halves a row and positions a row; where the input is read in place, an image's halves and
+     * more positions than a row can hold (its halves run on across rows), so that
+     * {@link #store} and {@link #source} need no branch.
      */
-    int storeHalvesPerRow;
-    int storeWidth;
+    int halvesPerRow;
+    int rowWidth;
+    int halvesPerImage;
     /** Where {@link #source}'s first image starts, and the floats of an image, in what it reads. */
     int sourceBase;
     int sourceImage;
@@ -120,10 +119,9 @@ final class BlockedConv {
       }
       phasePlane = (int) plane16;
       paddedImage = (int) image;
-      halvesPerRow = inPlace ? 0 : (ow + HALF - 1) / HALF;
-      halvesPerImage = inPlace ? plane / HALF : halvesPerRow * oh;
-      storeHalvesPerRow = inPlace ? halvesPerImage : halvesPerRow;
-      storeWidth = inPlace ? Integer.MAX_VALUE : ow;
+      halvesPerImage = inPlace ? plane / HALF : (ow + HALF - 1) / HALF * oh;
+      halvesPerRow = inPlace ? halvesPerImage : (ow + HALF - 1) / HALF;
+      rowWidth = inPlace ? Integer.MAX_VALUE : ow;
       sourceImage = inPlace ? cin * plane : paddedImage;
       int kk = k * k, reduction = cin * kk;
       if (deltas.length < reduction) {
@@ -310,7 +308,7 @@ final class BlockedConv {
   private static int source(Job j, int h) {
     int n = h / j.halvesPerImage, r = h % j.halvesPerImage;
     return j.sourceBase + n * j.sourceImage
-        + (r / j.storeHalvesPerRow * j.phaseWidth + r % j.storeHalvesPerRow * HALF) * L;
+        + (r / j.halvesPerRow * j.phaseWidth + r % j.halvesPerRow * HALF) * L;
   }
 
   /**
@@ -356,15 +354,15 @@ final class BlockedConv {
    * compiled it again. So a layer without a residual adds a vector of zeros, a block without its
    * second 16 channels writes them first, over the place of its first ones, which it then writes
    * (both read before: the output may be over the residual), and the in-place geometry is the
-   * padded one's with rows as long as an image ({@link Job#storeHalvesPerRow}).
+   * padded one's with rows as long as an image ({@link Job#halvesPerRow}).
    */
   private static void store(Job j, int h, int cb, float[] tile, int tileOff) {
     Conv2d c = j.c;
     int plane = c.outHeight() * c.outWidth();
     int n = h / j.halvesPerImage, r = h % j.halvesPerImage;
-    int x0 = r % j.storeHalvesPerRow * HALF;
-    int position = r / j.storeHalvesPerRow * j.storeWidth + x0;
-    int count = Math.min(HALF, j.storeWidth - x0);
+    int x0 = r % j.halvesPerRow * HALF;
+    int position = r / j.halvesPerRow * j.rowWidth + x0;
+    int count = Math.min(HALF, j.rowWidth - x0);
     float[] bias = j.bias; // locals: C2 reloads fields after vector stores
     float[] res = j.res;
     float[] out = j.out;
